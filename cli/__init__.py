@@ -1,0 +1,1 @@
+"""The ``orders`` developer CLI: thin Typer commands over the ``shared`` package."""

@@ -1,0 +1,415 @@
+"""One S3 input object in; its reports and manifest, or an error record, out.
+
+This is the Lambda's unit of work, kept apart from event parsing and from
+logging so it can be tested against moto with a plain boto3 client:
+
+1. ``HeadObject`` on the input fixes its identity (version id or ETag, size,
+   ``LastModified``), whatever the event carried, so a redelivered event maps
+   to the same ``source_id`` and the same output keys.
+2. Idempotency: ``ListObjectsV2`` with the exact manifest and error-record keys
+   as prefixes (the role may list only ``manifests/*`` and ``errors/*`` and
+   cannot read the output bucket). Either one found means "already done".
+3. Objects above ``MAX_INPUT_BYTES`` get an error record without a download.
+4. Managed transfer (multipart, bounded memory) to a per-object temporary
+   folder; ``run_file`` detects and decompresses gzip itself. The folder is
+   removed whatever happens.
+5. The four report CSVs that ``run_file`` wrote are uploaded as they are (so
+   they are byte-identical to ``orders run-local``), then the manifest, last:
+   a manifest means every report is in place.
+
+A file-level input error (the core's ``InputFileError``) becomes an error
+record and a normal return: a bad file must not loop through retries. Any
+other exception propagates, so the message is retried and ends in the DLQ.
+Nothing is ever written to, or deleted from, the input bucket.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from boto3.s3.transfer import TransferConfig, create_transfer_manager
+from botocore.exceptions import ClientError
+from s3transfer.subscribers import BaseSubscriber  # type: ignore[import-untyped]
+
+from shared import __version__, errors, layout, pipeline, reports
+from shared.events import ObjectEvent
+from shared.layout import ObjectRef
+
+DEFAULT_MAX_INPUT_BYTES = 4 << 30  # the Lambda's /tmp must also hold a gzip input's plain copy
+MANIFEST_VERSION = 1
+WORK_DIR_PREFIX = "orders-s3-"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+JSON_CONTENT_TYPE = "application/json"
+_NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NoSuchVersion", "NotFound"})
+_DENIED_CODES = frozenset({"403", "AccessDenied"})  # a missing key without s3:ListBucket
+
+# Multipart download/upload: 16 MiB parts, 8 threads -> at most ~128 MiB in flight.
+TRANSFER_CONFIG = TransferConfig(
+    multipart_threshold=16 << 20,
+    multipart_chunksize=16 << 20,
+    max_concurrency=8,
+    use_threads=True,
+)
+
+
+class InputTooLargeError(errors.InputFileError):
+    """The object is larger than ``MAX_INPUT_BYTES``: recorded, never downloaded."""
+
+
+class InputNotFoundError(errors.InputFileError):
+    """The announced object (or version) no longer exists: nothing to process or retry."""
+
+
+class ConfigurationError(RuntimeError):
+    """The function's environment is incomplete; every record fails until it is fixed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the function reads from its environment."""
+
+    output_bucket: str
+    max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
+    work_dir: Path | None = None  # None: tempfile's default (TMPDIR, else /tmp)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """``OUTPUT_BUCKET`` (required), ``MAX_INPUT_BYTES`` (optional, bytes)."""
+        env = os.environ if env is None else env
+        bucket = env.get("OUTPUT_BUCKET", "").strip()
+        if not bucket:
+            raise ConfigurationError("OUTPUT_BUCKET is not set")
+        raw_limit = env.get("MAX_INPUT_BYTES", "").strip()
+        try:
+            limit = int(raw_limit) if raw_limit else DEFAULT_MAX_INPUT_BYTES
+        except ValueError:
+            raise ConfigurationError(f"MAX_INPUT_BYTES is not an integer: {raw_limit!r}") from None
+        if limit <= 0:
+            raise ConfigurationError(f"MAX_INPUT_BYTES must be positive, not {limit}")
+        return cls(output_bucket=bucket, max_input_bytes=limit)
+
+
+@dataclass(frozen=True)
+class InputObject:
+    """The input object as S3 describes it (``HeadObject``)."""
+
+    ref: ObjectRef  # with the version id and ETag S3 reported
+    size: int
+    last_modified: datetime
+
+    @property
+    def ingest_date(self) -> date:
+        """The partition date: the object's ``LastModified`` day in UTC, never 'now'."""
+        return self.last_modified.astimezone(UTC).date()
+
+
+class Status(StrEnum):
+    """What happened to one object."""
+
+    PROCESSED = "processed"
+    ALREADY_PROCESSED = "already_processed"  # its manifest exists
+    ALREADY_REJECTED = "already_rejected"  # its error record exists
+    REJECTED = "rejected"  # file-level input error: error record written
+    IGNORED = "ignored"  # not ours to process (e.g. the output bucket's own objects)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of ``process_object``, for logs and metrics."""
+
+    status: Status
+    ref: ObjectRef
+    source_id: str | None = None
+    summary: Mapping[str, Any] = field(default_factory=dict)
+    output_keys: Mapping[str, str] = field(default_factory=dict)
+    record_key: str | None = None  # the manifest or error record
+    error_type: str | None = None
+    message: str | None = None
+    duration_seconds: float = 0.0
+
+
+class _KnownObject(BaseSubscriber):  # type: ignore[misc]
+    """Hands the transfer manager the size and ETag from our ``HeadObject``.
+
+    That saves its own HEAD request and makes every ranged GET conditional on
+    the ETag we recorded (``If-Match``), so the bytes are those of the identity
+    in the manifest.
+    """
+
+    def __init__(self, size: int, etag: str | None) -> None:
+        self._size = size
+        self._etag = etag
+
+    def on_queued(self, future: Any, **kwargs: Any) -> None:
+        future.meta.provide_transfer_size(self._size)
+        if self._etag:
+            future.meta.provide_object_etag(f'"{self._etag}"')
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _head(client: Any, ref: ObjectRef) -> InputObject:
+    args: dict[str, str] = {"Bucket": ref.bucket, "Key": ref.key}
+    if ref.version_id and ref.version_id != "null":
+        args["VersionId"] = ref.version_id
+    head = client.head_object(**args)
+    found = ObjectRef(
+        bucket=ref.bucket,
+        key=ref.key,
+        version_id=head.get("VersionId") or None,
+        etag=str(head.get("ETag", "")).strip('"') or None,
+    )
+    return InputObject(
+        ref=found, size=int(head["ContentLength"]), last_modified=head["LastModified"]
+    )
+
+
+def remove_stale_work_dirs(work_dir: Path | None = None) -> list[Path]:
+    """Delete work folders that a killed invocation (timeout, out of memory) left in /tmp.
+
+    /tmp survives between invocations of one execution environment, which runs
+    one invocation at a time: at the start of an invocation, any of our folders
+    is stale and would only eat the ephemeral storage the next download needs.
+    """
+    base = work_dir or Path(tempfile.gettempdir())
+    stale = [p for p in base.glob(f"{WORK_DIR_PREFIX}*") if p.is_dir()]
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    return stale
+
+
+def describe_input(client: Any, event: ObjectEvent) -> InputObject:
+    """``HeadObject`` the announced object (by version id when the event has one).
+
+    For events that may carry raw keys, the raw key is tried when the decoded
+    one is missing (404, or 403 since the role cannot list the input bucket).
+    Raises ``InputNotFoundError`` when the object is gone; other errors propagate.
+    """
+    try:
+        return _head(client, event.ref)
+    except ClientError as exc:
+        code = _error_code(exc)
+        if event.fallback_key and code in _NOT_FOUND_CODES | _DENIED_CODES:
+            try:
+                return _head(
+                    client, ObjectRef(event.ref.bucket, event.fallback_key, event.ref.version_id)
+                )
+            except ClientError as second:
+                if _error_code(second) not in _NOT_FOUND_CODES:
+                    raise
+        elif code not in _NOT_FOUND_CODES:
+            raise
+    raise InputNotFoundError(event.ref.uri, "object not found (deleted after the event?)")
+
+
+def record_exists(client: Any, bucket: str, key: str) -> bool:
+    """Whether ``key`` exists, using only ``ListObjectsV2`` on its own prefix."""
+    listing = client.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+    return any(item.get("Key") == key for item in listing.get("Contents", []))
+
+
+def _identity(obj: InputObject | None, ref: ObjectRef) -> dict[str, Any]:
+    return {
+        "bucket": ref.bucket,
+        "key": ref.key,
+        "version_id": ref.version_id,
+        "etag": ref.etag,
+        "size": obj.size if obj else None,
+        "last_modified": obj.last_modified.astimezone(UTC).isoformat() if obj else None,
+    }
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def manifest_body(
+    obj: InputObject,
+    sid: str,
+    summary: Mapping[str, Any],
+    output_keys: Mapping[str, str],
+    duration_seconds: float,
+) -> dict[str, Any]:
+    """The manifest: what was read, what it gave, where the reports are."""
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "source_id": sid,
+        "input": _identity(obj, obj.ref),
+        "ingest_date": obj.ingest_date.isoformat(),
+        "compressed": summary.get("compressed"),
+        "data_bytes": summary.get("data_bytes"),
+        "rows_read": summary.get("rows_read"),
+        "rows_valid": summary.get("rows_valid"),
+        "rows_rejected": summary.get("rows_rejected"),
+        "rows_skipped_blank": summary.get("rows_skipped_blank"),
+        "rejects_by_reason": summary.get("rejects_by_reason", {}),
+        "outputs": dict(output_keys),
+        "code_version": __version__,
+        "engine_duration_seconds": summary.get("duration_seconds"),
+        "duration_seconds": round(duration_seconds, 3),
+        "processed_at": _now(),
+    }
+
+
+def error_body(
+    ref: ObjectRef, sid: str, error: errors.InputFileError, obj: InputObject | None
+) -> dict[str, Any]:
+    """The error record of a file-level input error."""
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "source_id": sid,
+        "input": _identity(obj, ref),
+        "error_type": error.error_type,
+        "message": str(error),
+        "code_version": __version__,
+        "recorded_at": _now(),
+    }
+
+
+def _put_json(client: Any, bucket: str, key: str, body: Mapping[str, Any]) -> None:
+    # One object on one line: Athena's JSON SerDe reads one record per line.
+    data = (json.dumps(body) + "\n").encode("utf-8")
+    client.put_object(Bucket=bucket, Key=key, Body=data, ContentType=JSON_CONTENT_TYPE)
+
+
+def _reject(
+    client: Any,
+    settings: Settings,
+    ref: ObjectRef,
+    error: errors.InputFileError,
+    *,
+    obj: InputObject | None,
+    started: float,
+) -> Outcome:
+    sid = layout.source_id(ref)
+    key = layout.error_key(sid)
+    _put_json(client, settings.output_bucket, key, error_body(ref, sid, error, obj))
+    return Outcome(
+        status=Status.REJECTED,
+        ref=ref,
+        source_id=sid,
+        record_key=key,
+        error_type=error.error_type,
+        message=str(error),
+        duration_seconds=time.perf_counter() - started,
+    )
+
+
+def _already_done(
+    client: Any, settings: Settings, ref: ObjectRef, started: float
+) -> Outcome | None:
+    sid = layout.source_id(ref)
+    for status, key in (
+        (Status.ALREADY_PROCESSED, layout.manifest_key(sid)),
+        (Status.ALREADY_REJECTED, layout.error_key(sid)),
+    ):
+        if record_exists(client, settings.output_bucket, key):
+            return Outcome(
+                status=status,
+                ref=ref,
+                source_id=sid,
+                record_key=key,
+                duration_seconds=time.perf_counter() - started,
+            )
+    return None
+
+
+def _download(client: Any, obj: InputObject, target: Path) -> None:
+    extra = {"VersionId": obj.ref.version_id} if obj.ref.version_id not in (None, "null") else {}
+    with create_transfer_manager(client, TRANSFER_CONFIG) as transfers:
+        transfers.download(
+            obj.ref.bucket,
+            obj.ref.key,
+            str(target),
+            extra_args=extra,
+            subscribers=[_KnownObject(obj.size, obj.ref.etag)],
+        ).result()
+
+
+def _upload_reports(
+    client: Any, bucket: str, files: Mapping[str, Path], keys: Mapping[str, str]
+) -> None:
+    with create_transfer_manager(client, TRANSFER_CONFIG) as transfers:
+        futures = [
+            transfers.upload(
+                str(files[report]),
+                bucket,
+                keys[report],
+                extra_args={"ContentType": CSV_CONTENT_TYPE},
+            )
+            for report in reports.REPORT_NAMES
+        ]
+        for future in futures:
+            future.result()
+
+
+def process_object(client: Any, event: ObjectEvent, settings: Settings) -> Outcome:
+    """Process one announced object end to end (see the module docstring).
+
+    Returns an ``Outcome`` for processed, skipped and rejected inputs; raises
+    for anything that deserves a retry (throttling, 5xx, timeouts, bugs).
+    """
+    started = time.perf_counter()
+    if event.ref.bucket == settings.output_bucket:
+        # Reports end in .csv: processing them would loop and write to our own input.
+        return Outcome(
+            status=Status.IGNORED, ref=event.ref, message="object is in the output bucket"
+        )
+    try:
+        obj = describe_input(client, event)
+    except InputNotFoundError as exc:
+        done = _already_done(client, settings, event.ref, started)
+        return done or _reject(client, settings, event.ref, exc, obj=None, started=started)
+    ref = obj.ref
+    done = _already_done(client, settings, ref, started)
+    if done is not None:
+        return done
+    if obj.size > settings.max_input_bytes:
+        too_large = InputTooLargeError(
+            ref.uri,
+            f"object is {obj.size} bytes, above the limit of {settings.max_input_bytes} "
+            "bytes (MAX_INPUT_BYTES)",
+        )
+        return _reject(client, settings, ref, too_large, obj=obj, started=started)
+
+    sid = layout.source_id(ref)
+    with tempfile.TemporaryDirectory(dir=settings.work_dir, prefix=WORK_DIR_PREFIX) as tmp:
+        work = Path(tmp)
+        local = work / "input"
+        _download(client, obj, local)
+        try:
+            result = pipeline.run_file(local, work / "out", name=ref.uri, work_dir=work)
+        except errors.InputFileError as exc:
+            return _reject(client, settings, ref, exc, obj=obj, started=started)
+        local.unlink()  # free /tmp before the uploads
+        keys = {r: layout.report_key(r, obj.ingest_date, sid) for r in reports.REPORT_NAMES}
+        _upload_reports(client, settings.output_bucket, result.files, keys)
+        duration = time.perf_counter() - started
+        manifest = layout.manifest_key(sid)
+        _put_json(
+            client,
+            settings.output_bucket,
+            manifest,
+            manifest_body(obj, sid, result.summary, keys, duration),
+        )
+    return Outcome(
+        status=Status.PROCESSED,
+        ref=ref,
+        source_id=sid,
+        summary=result.summary,
+        output_keys=keys,
+        record_key=manifest,
+        duration_seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,109 @@
+"""The three reports and the rejected-rows report: their contract and CSV bytes.
+
+Reports are computed from small aggregates (totals per region, distinct order
+counts per group), so everything here is plain Python over a handful of rows.
+CSV bytes come from one writer with fixed settings (``\\n`` line ends, minimal
+quoting), which is what makes a laptop run and a Lambda run byte-identical.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol, TextIO
+
+from shared.money import format_cents
+
+MOST_PROFITABLE_REGION = "most_profitable_region"
+SHIP_MODE_BY_CATEGORY = "most_common_ship_mode_by_category"
+ORDERS_BY_CATEGORY = "orders_by_category_and_sub_category"
+REJECTED_ROWS = "rejected_rows"
+
+# Report stem -> leading columns. The rejected-rows report continues with the
+# input's own header names.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    MOST_PROFITABLE_REGION: ("region", "total_profit"),
+    SHIP_MODE_BY_CATEGORY: ("category", "ship_mode", "order_count"),
+    ORDERS_BY_CATEGORY: ("category", "sub_category", "order_count"),
+    REJECTED_ROWS: ("line", "reason"),
+}
+REPORT_NAMES: tuple[str, ...] = tuple(COLUMNS)
+ANALYTICS_REPORTS: tuple[str, ...] = REPORT_NAMES[:3]
+
+
+def file_name(report: str) -> str:
+    """The CSV file name of a report, e.g. ``most_profitable_region.csv``."""
+    return f"{report}.csv"
+
+
+@dataclass(frozen=True)
+class Reports:
+    """The rows of the three analytics reports, already sorted and tie-expanded."""
+
+    most_profitable_region: list[tuple[str, Decimal]] = field(default_factory=list)
+    most_common_ship_mode_by_category: list[tuple[str, str, int]] = field(default_factory=list)
+    orders_by_category_and_sub_category: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def rows(self, report: str) -> list[tuple[str, ...]]:
+        """Rows of one report as the strings written to its CSV."""
+        if report == MOST_PROFITABLE_REGION:
+            return [(region, format_cents(total)) for region, total in self.most_profitable_region]
+        if report == SHIP_MODE_BY_CATEGORY:
+            return [(c, m, str(n)) for c, m, n in self.most_common_ship_mode_by_category]
+        if report == ORDERS_BY_CATEGORY:
+            return [(c, s, str(n)) for c, s, n in self.orders_by_category_and_sub_category]
+        raise KeyError(report)
+
+    def as_dict(self) -> dict[str, list[dict[str, str | int]]]:
+        """JSON-ready form: report name -> rows; money stays an exact decimal string."""
+        out: dict[str, list[dict[str, str | int]]] = {}
+        for name in ANALYTICS_REPORTS:
+            out[name] = [
+                {
+                    col: int(value) if col == "order_count" else value
+                    for col, value in zip(COLUMNS[name], row, strict=True)
+                }
+                for row in self.rows(name)
+            ]
+        return out
+
+
+def most_profitable_regions(totals: Mapping[str, Decimal]) -> list[tuple[str, Decimal]]:
+    """Region(s) with the highest exact total; ties give every tied region, ascending."""
+    if not totals:
+        return []
+    best = max(totals.values())
+    return sorted((r, t) for r, t in totals.items() if t == best)
+
+
+def most_common_ship_modes(counts: Iterable[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+    """Per category, the ship mode(s) with the most distinct orders; ties give every mode."""
+    best: dict[str, int] = {}
+    rows = list(counts)
+    for category, _, n in rows:
+        best[category] = max(best.get(category, 0), n)
+    return sorted((c, m, n) for c, m, n in rows if n == best[c])
+
+
+def to_csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """CSV bytes with the project's fixed dialect."""
+    buf = io.StringIO()
+    writer = csv_writer(buf)
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+class RowWriter(Protocol):
+    """What ``csv.writer`` returns (typeshed keeps the class private)."""
+
+    def writerow(self, row: Iterable[Any], /) -> Any: ...
+    def writerows(self, rows: Iterable[Iterable[Any]], /) -> None: ...
+
+
+def csv_writer(stream: TextIO) -> RowWriter:
+    """A csv writer with the project's fixed dialect: ``\\n`` line ends, minimal quoting."""
+    return csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)

@@ -1,0 +1,24 @@
+output "name" {
+  description = "Bucket name."
+  value       = aws_s3_bucket.this.bucket
+}
+
+output "id" {
+  description = "Bucket id (the same as its name); use it for bucket sub-resources."
+  value       = aws_s3_bucket.this.id
+}
+
+output "arn" {
+  description = "Bucket ARN (objects are \"<arn>/<key>\")."
+  value       = aws_s3_bucket.this.arn
+}
+
+output "regional_domain_name" {
+  description = "Region-specific domain name of the bucket."
+  value       = aws_s3_bucket.this.bucket_regional_domain_name
+}
+
+output "sse_algorithm" {
+  description = "Default server-side encryption: \"AES256\" (SSE-S3) or \"aws:kms\"."
+  value       = local.sse_algorithm
+}

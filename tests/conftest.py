@@ -1,0 +1,63 @@
+"""Shared fixtures: fake AWS credentials for every test, and a helper to run the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from shared import pipeline, reports
+from tests.helpers import write_input
+
+
+@pytest.fixture(autouse=True)
+def _fake_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test may ever reach real AWS: fake credentials, a fixed region, no profiles."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SECURITY_TOKEN", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-west-2")
+    monkeypatch.setenv("AWS_REGION", "us-west-2")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
+    yield
+
+
+class Run:
+    """The outputs of one engine run, read back from disk."""
+
+    def __init__(self, result: pipeline.Result, out: Path) -> None:
+        self.result = result
+        self.out = out
+        self.summary = result.summary
+
+    def text(self, report: str) -> str:
+        return (self.out / reports.file_name(report)).read_text(encoding="utf-8")
+
+    def lines(self, report: str) -> list[str]:
+        return self.text(report).splitlines()
+
+    @property
+    def rejected(self) -> list[str]:
+        """Rejected-rows lines without the header."""
+        return self.lines(reports.REJECTED_ROWS)[1:]
+
+
+RunText = Callable[..., Run]
+
+
+@pytest.fixture
+def run_text(tmp_path: Path) -> RunText:
+    """run_text(text_or_bytes, compress=False, name="in.csv") -> Run."""
+    counter = iter(range(10_000))
+
+    def _run(text: str | bytes, compress: bool = False, name: str = "in.csv") -> Run:
+        n = next(counter)
+        src = write_input(tmp_path / f"{n}-{name}", text, compress)
+        out = tmp_path / f"out-{n}"
+        return Run(pipeline.run_file(src, out, name=name), out)
+
+    return _run

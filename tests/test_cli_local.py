@@ -1,0 +1,164 @@
+"""`orders run-local`, `orders generate` and `orders --version` through Typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app, input_stem
+from shared import __version__, reports
+from tests.helpers import BRIEF_HEADER, SAMPLE, row
+
+runner = CliRunner()
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"orders-pipeline {__version__}"
+
+
+def test_run_local_writes_files_and_renders_tables(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run-local", str(SAMPLE), "--output-dir", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*(reports.file_name(n) for n in reports.REPORT_NAMES), "summary.json"]
+    )
+    assert "Most profitable region" in result.stdout
+    assert "1059.15" in result.stdout
+    assert "Office Supplies" in result.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["rows_valid"] == 29
+    assert summary["input_bytes"] == SAMPLE.stat().st_size
+    assert set(summary) >= {"rows_read", "rows_rejected", "rejects_by_reason", "duration_seconds"}
+
+
+def test_run_local_default_output_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    src = tmp_path / "My Orders.csv.gz"
+    import gzip
+
+    src.write_bytes(gzip.compress(SAMPLE.read_bytes()))
+    result = runner.invoke(app, ["run-local", str(src)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "reports" / "My Orders" / "most_profitable_region.csv").read_text() == (
+        "region,total_profit\nEast,1059.15\n"
+    )
+
+
+def test_run_local_json(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run-local", str(SAMPLE), "-o", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["reports"]["most_profitable_region"] == [
+        {"region": "East", "total_profit": "1059.15"}
+    ]
+    assert {"category": "Technology", "ship_mode": "Same Day", "order_count": 2} in payload[
+        "reports"
+    ]["most_common_ship_mode_by_category"]
+    assert payload["summary"]["rows_read"] == 29
+    assert Path(payload["files"]["rejected_rows"]).exists()
+
+
+def test_run_local_with_rejected_rows_still_exits_0(tmp_path: Path) -> None:
+    src = tmp_path / "messy.csv"
+    src.write_text(f"{BRIEF_HEADER}\n{row()}\n{row(quantity='zero')}\n")
+    result = runner.invoke(app, ["run-local", str(src), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "quantity: not a positive integer" in result.stdout
+    assert (
+        (tmp_path / "out" / "rejected_rows.csv")
+        .read_text()
+        .splitlines()[1]
+        .startswith("3,quantity")
+    )
+
+
+def test_file_level_error_exits_1_with_one_line_on_stderr(tmp_path: Path) -> None:
+    src = tmp_path / "bad.csv"
+    src.write_text("Order Id,Region\nA,East\n")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run-local", str(src), "-o", str(out)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"error: {src}: missing required column(s) ship_mode")
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run-local", str(tmp_path / "nope.csv")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
+
+
+def test_bad_format_is_a_usage_error() -> None:
+    result = runner.invoke(app, ["run-local", str(SAMPLE), "--format", "xml"])
+    assert result.exit_code == 2
+
+
+def test_generate_is_deterministic_and_readable(tmp_path: Path) -> None:
+    a, b, c = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
+    for path, seed in ((a, "7"), (b, "7"), (c, "8")):
+        result = runner.invoke(app, ["generate", str(path), "--rows", "3000", "--seed", seed])
+        assert result.exit_code == 0, result.output
+        assert "wrote 3,000 rows" in result.stdout
+    assert a.read_bytes() == b.read_bytes()
+    assert a.read_bytes() != c.read_bytes()
+    assert a.read_text().splitlines()[0] == BRIEF_HEADER
+    assert len(a.read_text().splitlines()) == 3001
+
+
+def test_generate_gzip_and_dirty_share(tmp_path: Path) -> None:
+    clean, dirty = tmp_path / "clean.csv.gz", tmp_path / "dirty.csv.gz"
+    assert (
+        runner.invoke(
+            app, ["generate", str(clean), "-n", "5000", "--dirty-share", "0", "--gzip"]
+        ).exit_code
+        == 0
+    )
+    assert (
+        runner.invoke(
+            app, ["generate", str(dirty), "-n", "5000", "--dirty-share", "0.2", "--gzip"]
+        ).exit_code
+        == 0
+    )
+    assert clean.read_bytes()[:2] == b"\x1f\x8b"
+    r_clean = runner.invoke(app, ["run-local", str(clean), "-o", str(tmp_path / "c"), "-f", "json"])
+    r_dirty = runner.invoke(app, ["run-local", str(dirty), "-o", str(tmp_path / "d"), "-f", "json"])
+    s_clean = json.loads(r_clean.stdout)["summary"]
+    s_dirty = json.loads(r_dirty.stdout)["summary"]
+    assert s_clean["rows_rejected"] == 0
+    assert s_clean["rows_valid"] == 5000
+    assert 700 < s_dirty["rows_rejected"] < 1300  # about 20%
+    assert len(s_dirty["rejects_by_reason"]) == 6  # every kind of corruption shows up
+
+
+def test_generate_rejects_bad_arguments(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["generate", str(tmp_path / "x.csv"), "--rows", "-1"]).exit_code == 2
+    assert (
+        runner.invoke(
+            app, ["generate", str(tmp_path / "x.csv"), "-n", "1", "--dirty-share", "2"]
+        ).exit_code
+        == 2
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "stem"),
+    [
+        ("orders.csv", "orders"),
+        ("orders.csv.gz", "orders"),
+        ("a.b.CSV", "a.b"),
+        ("x.gz", "x"),
+        (".csv", ".csv"),
+    ],
+)
+def test_input_stem(name: str, stem: str) -> None:
+    assert input_stem(Path(name)) == stem
