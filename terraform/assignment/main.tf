@@ -31,6 +31,9 @@ locals {
   # The prefixes its idempotency check lists (ListObjectsV2 Prefix="manifests/<id>.json", "errors/<id>.json").
   idempotency_prefixes = ["manifests/", "errors/"]
   input_suffixes       = [".csv", ".csv.gz"]
+
+  # Athena query results: their own prefix of the output bucket, expired by its lifecycle.
+  athena_results_prefix = "athena-results/"
 }
 
 # --- Image repository (created alone by the first, targeted apply) -----------------------------
@@ -101,10 +104,11 @@ module "input_bucket" {
 module "output_bucket" {
   source = "../modules/s3-bucket"
 
-  name              = local.output_bucket_name
-  kms_key_arn       = var.kms_key_arn
-  force_destroy     = var.force_destroy
-  access_log_bucket = var.access_logging_enabled ? module.access_logs_bucket[0].name : null
+  name                   = local.output_bucket_name
+  kms_key_arn            = var.kms_key_arn
+  force_destroy          = var.force_destroy
+  access_log_bucket      = var.access_logging_enabled ? module.access_logs_bucket[0].name : null
+  prefix_expiration_days = { (local.athena_results_prefix) = var.athena_results_expiration_days }
 }
 
 # --- Function -----------------------------------------------------------------------------------
@@ -167,10 +171,26 @@ module "alarms" {
   kms_key_arn                          = var.kms_key_arn
 }
 
-# --- Later: analytics ---------------------------------------------------------------------------
-# A Glue/Athena module (filed separately) reads s3://<output bucket>/reports/<report>/ with
-# partition projection on ingest_date; it takes module.output_bucket.name/.arn and needs no change
-# to the function's permissions.
+# --- Analytics: Glue tables over both buckets, an Athena workgroup, named queries ---------------
+# Reads s3://<output bucket>/reports/<report>/ with partition projection on ingest_date (no crawler),
+# plus the order files, manifests and error records; results go to athena-results/ of the output
+# bucket. The function's permissions are unchanged; analysts get their own policy (see ../README.md).
+
+module "analytics" {
+  source = "../modules/analytics"
+
+  name_prefix                    = local.name_prefix
+  database_name                  = replace(local.name_prefix, "-", "_")
+  input_bucket_name              = module.input_bucket.name
+  input_bucket_arn               = module.input_bucket.arn
+  output_bucket_name             = module.output_bucket.name
+  output_bucket_arn              = module.output_bucket.arn
+  results_prefix                 = local.athena_results_prefix
+  kms_key_arn                    = var.kms_key_arn
+  bytes_scanned_cutoff_per_query = var.athena_bytes_scanned_cutoff_per_query
+  create_query_policy            = var.analytics_query_policy_enabled
+  force_destroy                  = var.force_destroy
+}
 
 check "image_from_this_repository" {
   assert {

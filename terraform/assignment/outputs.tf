@@ -88,8 +88,35 @@ output "ecr_repository_name" {
 }
 
 output "reports_location" {
-  description = "S3 location of the report tables (reports/<report>/ingest_date=YYYY-MM-DD/): the future analytics module's input."
+  description = "S3 location of the report tables (reports/<report>/ingest_date=YYYY-MM-DD/), read by the analytics module's Glue tables."
   value       = "s3://${module.output_bucket.name}/reports/"
+}
+
+# --- Analytics ----------------------------------------------------------------------------------
+
+output "glue_database_name" {
+  description = "Glue database of the report, orders, manifests and errors tables (\"<name_prefix>\" with '-' turned into '_')."
+  value       = module.analytics.database_name
+}
+
+output "athena_workgroup_name" {
+  description = "Athena workgroup to run the queries in (enforced settings, encrypted results, scan limit)."
+  value       = module.analytics.workgroup_name
+}
+
+output "athena_results_location" {
+  description = "Where Athena writes query results: s3://<output bucket>/athena-results/ (expired after athena_results_expiration_days)."
+  value       = module.analytics.results_location
+}
+
+output "analytics_query_policy_arn" {
+  description = "ARN of the IAM policy that lets an analyst run the stack's queries, or null when analytics_query_policy_enabled is false."
+  value       = module.analytics.query_policy_arn
+}
+
+output "named_queries" {
+  description = "Athena named query id by name (one per terraform/modules/analytics/queries/*.sql)."
+  value       = module.analytics.named_query_ids
 }
 
 output "access_logs_bucket_name" {

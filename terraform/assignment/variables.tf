@@ -238,3 +238,38 @@ variable "alarm_oldest_message_age_seconds" {
   default     = 3600
   nullable    = false
 }
+
+# ---------------------------------------------------------------------------------------------
+# Analytics (Glue + Athena).
+# ---------------------------------------------------------------------------------------------
+
+variable "athena_bytes_scanned_cutoff_per_query" {
+  description = "Most bytes one Athena query in the stack's workgroup may scan before it is cancelled (at least 10485760, AWS's minimum). Default 1 GiB."
+  type        = number
+  default     = 1073741824
+  nullable    = false
+
+  validation {
+    condition     = var.athena_bytes_scanned_cutoff_per_query >= 10485760 && floor(var.athena_bytes_scanned_cutoff_per_query) == var.athena_bytes_scanned_cutoff_per_query
+    error_message = "athena_bytes_scanned_cutoff_per_query must be a whole number of bytes, at least 10485760 (10 MB, the Athena minimum)."
+  }
+}
+
+variable "athena_results_expiration_days" {
+  description = "Days Athena query results are kept under athena-results/ of the output bucket (their non-current versions go a day later)."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.athena_results_expiration_days >= 1 && floor(var.athena_results_expiration_days) == var.athena_results_expiration_days
+    error_message = "athena_results_expiration_days must be a whole number of days >= 1."
+  }
+}
+
+variable "analytics_query_policy_enabled" {
+  description = "Create the customer-managed IAM policy that lets an analyst run the stack's Athena queries and nothing more (attach it to a role or group yourself)."
+  type        = bool
+  default     = true
+  nullable    = false
+}

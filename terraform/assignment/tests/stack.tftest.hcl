@@ -102,6 +102,14 @@ mock_provider "aws" {
       repository_url = "111122223333.dkr.ecr.us-west-2.amazonaws.com/nmd-assignment-jane-doe"
     }
   }
+
+  override_resource {
+    target          = module.analytics.aws_iam_policy.query
+    override_during = plan
+    values = {
+      arn = "arn:aws:iam::111122223333:policy/nmd-assignment-jane-doe-analytics-query"
+    }
+  }
 }
 
 variables {
@@ -239,6 +247,61 @@ run "event_path_wiring" {
   }
 }
 
+run "analytics_wiring" {
+  command = plan
+
+  assert {
+    condition = (
+      output.glue_database_name == "nmd_assignment_jane_doe" &&
+      output.athena_workgroup_name == "nmd-assignment-jane-doe-analytics" &&
+      output.athena_results_location == "s3://nmd-assignment-jane-doe-output-111122223333/athena-results/" &&
+      output.analytics_query_policy_arn == "arn:aws:iam::111122223333:policy/nmd-assignment-jane-doe-analytics-query"
+    )
+    error_message = "The analytics outputs must name the database (<name_prefix> with '_'), the workgroup, the results location in the output bucket and the analyst policy."
+  }
+
+  assert {
+    condition = alltrue([for q in [
+      "cumulative_most_profitable_region",
+      "cumulative_most_common_ship_mode_by_category",
+      "cumulative_orders_by_category_and_sub_category",
+      "latest_report_per_input",
+    ] : contains(keys(output.named_queries), q)])
+    error_message = "named_queries must list the named queries by name."
+  }
+
+  assert {
+    condition = (
+      module.analytics.table_locations["most_profitable_region"] == "s3://nmd-assignment-jane-doe-output-111122223333/reports/most_profitable_region/" &&
+      module.analytics.table_locations["manifests"] == "s3://nmd-assignment-jane-doe-output-111122223333/manifests/" &&
+      module.analytics.table_locations["orders"] == "s3://nmd-assignment-jane-doe-input-111122223333/" &&
+      output.reports_location == "s3://nmd-assignment-jane-doe-output-111122223333/reports/"
+    )
+    error_message = "The tables must read this stack's output bucket (reports, manifests) and input bucket (orders)."
+  }
+
+  assert {
+    condition = (
+      contains(module.output_bucket.lifecycle_rule_ids, "expire-athena-results/") &&
+      !contains(module.input_bucket.lifecycle_rule_ids, "expire-athena-results/")
+    )
+    error_message = "The output bucket (only) must expire athena-results/."
+  }
+}
+
+run "analytics_policy_can_be_turned_off" {
+  command = plan
+
+  variables {
+    analytics_query_policy_enabled = false
+  }
+
+  assert {
+    condition     = output.analytics_query_policy_arn == null
+    error_message = "analytics_query_policy_arn must be null when the policy is off."
+  }
+}
+
 run "first_apply_creates_only_the_repository" {
   command = plan
 
@@ -317,6 +380,17 @@ run "rejects_input_limit_beyond_ephemeral_storage" {
   }
 
   expect_failures = [var.max_input_bytes]
+}
+
+run "rejects_athena_cutoff_below_minimum_and_zero_day_results" {
+  command = plan
+
+  variables {
+    athena_bytes_scanned_cutoff_per_query = 1048576
+    athena_results_expiration_days        = 0
+  }
+
+  expect_failures = [var.athena_bytes_scanned_cutoff_per_query, var.athena_results_expiration_days]
 }
 
 run "access_logging_can_be_turned_off" {

@@ -89,6 +89,29 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     }
   }
 
+  # Optional shorter lives for some prefixes (e.g. Athena query results). These rules overlap the
+  # bucket-wide ones; S3 honours the shorter of overlapping expirations, so a prefix only ever
+  # expires sooner. The expired current version becomes non-current and goes a day later.
+  dynamic "rule" {
+    for_each = var.prefix_expiration_days
+    content {
+      id     = "expire-${rule.key}"
+      status = "Enabled"
+
+      filter {
+        prefix = rule.key
+      }
+
+      expiration {
+        days = rule.value
+      }
+
+      noncurrent_version_expiration {
+        noncurrent_days = 1
+      }
+    }
+  }
+
   # Lifecycle rules on versions need versioning to be configured first.
   depends_on = [aws_s3_bucket_versioning.this]
 }

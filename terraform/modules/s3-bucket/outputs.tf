@@ -22,3 +22,8 @@ output "sse_algorithm" {
   description = "Default server-side encryption: \"AES256\" (SSE-S3) or \"aws:kms\"."
   value       = local.sse_algorithm
 }
+
+output "lifecycle_rule_ids" {
+  description = "Ids of the bucket's lifecycle rules (\"expire-<prefix>\" for each prefix_expiration_days entry)."
+  value       = [for r in aws_s3_bucket_lifecycle_configuration.this.rule : r.id]
+}

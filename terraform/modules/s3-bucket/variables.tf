@@ -71,6 +71,23 @@ variable "expiration_days" {
   }
 }
 
+variable "prefix_expiration_days" {
+  description = "Optional shorter lives for key prefixes: prefix (ending in '/') => days after which its current objects expire; their non-current versions are deleted one day later. Each adds a lifecycle rule \"expire-<prefix>\". Empty (default): no such rule."
+  type        = map(number)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for p in keys(var.prefix_expiration_days) : can(regex("^[A-Za-z0-9!_.'()=-]+(/[A-Za-z0-9!_.'()=-]+)*/$", p)) && length(p) <= 248])
+    error_message = "prefix_expiration_days keys must be key prefixes such as \"athena-results/\": S3-safe characters, ending in '/', no leading '/', no '*', at most 248 characters (the rule id adds \"expire-\")."
+  }
+
+  validation {
+    condition     = alltrue([for d in values(var.prefix_expiration_days) : d >= 1 && floor(d) == d])
+    error_message = "prefix_expiration_days values must be whole numbers of days >= 1."
+  }
+}
+
 variable "access_log_bucket" {
   description = "Optional: name of the bucket that receives this bucket's S3 server access logs. Null disables access logging."
   type        = string

@@ -1,4 +1,5 @@
--- For every input file (bucket + key), the most profitable region(s) of its latest version.
+-- For every input file (key of the input bucket), the most profitable region(s) of its latest
+-- version.
 --
 -- "Latest" is the newest object version by its LastModified time (then processing time) among the
 -- manifests, so a re-uploaded file replaces its earlier report here while both stay in S3. The
@@ -22,7 +23,6 @@ WITH latest AS (
 )
 
 SELECT
-    l.input_bucket,
     l.input_key,
     l.source_id,
     l.ingest_date,
@@ -37,4 +37,4 @@ LEFT JOIN most_profitable_region AS r
         r.ingest_date = l.ingest_date
         AND regexp_extract(r."$path", '([^/]+)\.csv$', 1) = l.source_id
 WHERE l.version_rank = 1
-ORDER BY l.input_bucket, l.input_key, r.region
+ORDER BY l.input_key, r.region

@@ -161,6 +161,48 @@ run "kms_logging_and_expiry" {
   }
 }
 
+run "prefix_expiration_adds_one_rule_per_prefix" {
+  command = plan
+
+  variables {
+    prefix_expiration_days = { "athena-results/" = 30 }
+  }
+
+  assert {
+    condition     = [for r in aws_s3_bucket_lifecycle_configuration.this.rule : r.id] == ["abort-incomplete-multipart-uploads", "expiration", "expire-athena-results/"]
+    error_message = "A prefix expiry must add exactly one rule after the bucket-wide ones."
+  }
+
+  assert {
+    condition = (
+      aws_s3_bucket_lifecycle_configuration.this.rule[2].status == "Enabled" &&
+      aws_s3_bucket_lifecycle_configuration.this.rule[2].filter[0].prefix == "athena-results/" &&
+      aws_s3_bucket_lifecycle_configuration.this.rule[2].expiration[0].days == 30 &&
+      aws_s3_bucket_lifecycle_configuration.this.rule[2].noncurrent_version_expiration[0].noncurrent_days == 1
+    )
+    error_message = "The prefix rule must expire current objects under the prefix after the given days and their non-current versions a day later."
+  }
+
+  assert {
+    condition = (
+      aws_s3_bucket_lifecycle_configuration.this.rule[1].expiration[0].expired_object_delete_marker == true &&
+      aws_s3_bucket_lifecycle_configuration.this.rule[1].noncurrent_version_expiration[0].noncurrent_days == 30 &&
+      length(aws_s3_bucket_lifecycle_configuration.this.rule[1].filter) == 1
+    )
+    error_message = "A prefix expiry must leave the bucket-wide rule unchanged."
+  }
+}
+
+run "rejects_bad_prefix_expirations" {
+  command = plan
+
+  variables {
+    prefix_expiration_days = { "athena-*" = 0 }
+  }
+
+  expect_failures = [var.prefix_expiration_days]
+}
+
 run "rejects_invalid_names" {
   command = plan
 
