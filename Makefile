@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE := assessment_assets/sample_orders.csv
 
-.PHONY: help install run test lint format typecheck pytest dockerfile-lint terraform-check bench clean
+.PHONY: help install run demo test lint format typecheck pytest dockerfile-lint terraform-check bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -23,6 +23,11 @@ install: $(STAMP) ## create .venv and install the project with its dev tools
 
 run: $(STAMP) ## compute the reports of the sample file (reports/sample_orders/)
 	$(BIN)/orders run-local $(SAMPLE)
+
+demo: $(STAMP) ## the whole pipeline on a local moto server: upload, queue, handler, reports
+	rm -rf reports/demo
+	$(BIN)/orders demo --keep reports/demo
+	$(BIN)/orders query cumulative_most_profitable_region --local reports/demo
 
 test: lint typecheck pytest dockerfile-lint terraform-check ## everything CI runs
 

@@ -177,10 +177,10 @@ def errors_table(records: Sequence[Mapping[str, object]]) -> Table:
 
 
 def query_table(name: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
-    """A named query's result; money and counts right-aligned."""
-    table = Table(title=name, title_justify="left")
+    """A named query's result; money and counts right-aligned, the name above it."""
+    table = Table(title=f"[bold]{escape(name)}[/]", title_justify="left", min_width=len(name))
     for column in columns:
-        table.add_column(column, justify="right" if column in _NUMERIC else "left")
+        table.add_column(column, justify="right" if column in _NUMERIC else "left", overflow="fold")
     for row in rows:
         table.add_row(*(escape(v) for v in row))
     if not rows:

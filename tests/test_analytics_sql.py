@@ -26,7 +26,7 @@ from cli.demo import export_bucket
 from shared import generate, pipeline, processor, reports
 from shared.events import ObjectEvent
 from shared.layout import ObjectRef
-from tests.helpers import BRIEF_HEADER, SAMPLE, row
+from tests.helpers import BRIEF_HEADER, ROOT, SAMPLE, row
 
 INPUT, OUTPUT = "orders-in", "orders-out"
 CUMULATIVE = {name: f"cumulative_{name}" for name in reports.ANALYTICS_REPORTS}
@@ -89,6 +89,47 @@ def test_every_sql_file_is_a_known_query() -> None:
     assert query.query_names() == sorted([*CUMULATIVE.values(), "latest_report_per_input"])
 
 
+def glue_locals() -> dict[str, Any]:
+    """The analytics module's table definitions, as Terraform reads them."""
+    import hcl2
+
+    with (ROOT / "terraform" / "modules" / "analytics" / "main.tf").open() as fh:
+        blocks = hcl2.load(fh)["locals"]
+    return {k: v for block in blocks for k, v in block.items()}
+
+
+# Glue (Hive) type -> the DuckDB type the local view must use for the same column.
+GLUE_TO_DUCKDB = {
+    "string": "VARCHAR",
+    "int": "INTEGER",
+    "bigint": "BIGINT",
+    "double": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "map<string,bigint>": "MAP(VARCHAR, BIGINT)",
+    "map<string,string>": "MAP(VARCHAR, VARCHAR)",
+}
+
+
+def test_local_views_mirror_the_glue_tables() -> None:
+    """Queries that pass on the DuckDB views see the same tables and columns in Athena."""
+    glue = glue_locals()
+    assert glue["report_columns"] == {k: list(v) for k, v in query.REPORT_TABLES.items()}
+    assert glue["order_columns"] == list(query.ORDERS_COLUMNS)
+    fields = glue["input_struct"].removeprefix("struct<").removesuffix(">").split(",")
+    struct = ", ".join(f"{n} {GLUE_TO_DUCKDB[t]}" for n, t in (f.split(":") for f in fields))
+    for table, columns in glue["json_columns"].items():
+        local_types = query.JSON_TABLES[table][1]
+        assert [c["name"] for c in columns] == list(local_types), table
+        for c in columns:
+            glue_type = c["type"]
+            expected = (
+                f"STRUCT({struct})"
+                if glue_type == "${local.input_struct}"
+                else GLUE_TO_DUCKDB[glue_type]
+            )
+            assert local_types[c["name"]] == expected, c
+
+
 def test_cumulative_queries_equal_the_core_on_the_sample(buckets: Buckets, tmp_path: Path) -> None:
     data = SAMPLE.read_bytes()
     buckets.upload("sample_orders.csv", data)
@@ -134,11 +175,11 @@ def test_latest_report_per_input_follows_the_newest_version(
     root = buckets.export()
 
     got = query.run_local("latest_report_per_input", root)
-    assert got.columns[:2] == ["input_bucket", "input_key"]
+    assert got.columns[:2] == ["input_key", "source_id"]
     assert got.columns[-2:] == ["region", "total_profit"]
     by_key: dict[str | None, list[tuple[str | None, ...]]] = {}
     for r in got.rows:
-        by_key.setdefault(r[1], []).append((r[-2], r[-1]))
+        by_key.setdefault(r[0], []).append((r[-2], r[-1]))
     assert by_key == {
         "bad.csv": [(None, None)],
         "daily/orders.csv": [
