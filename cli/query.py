@@ -21,14 +21,15 @@ import csv
 import gzip
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cli.config import project_root
 from shared import reports
-from shared.layout import ERRORS_PREFIX, MANIFESTS_PREFIX, REPORTS_PREFIX
+from shared.layout import ERRORS_PREFIX, MANIFESTS_PREFIX, REPORTS_PREFIX, is_input_key
+from shared.source import GZIP_MAGIC
 
 QUERIES_SUBDIR = Path("terraform") / "modules" / "analytics" / "queries"
 
@@ -144,14 +145,13 @@ def _csv_files(folder: Path) -> list[Path]:
     """Order files as the pipeline sees them: ``.csv`` / ``.csv.gz`` keys, any case."""
     if not folder.is_dir():
         return []
-    return sorted(
-        p for p in folder.rglob("*") if p.is_file() and p.name.lower().endswith((".csv", ".csv.gz"))
-    )
+    return sorted(p for p in folder.rglob("*") if p.is_file() and is_input_key(p.name))
 
 
-def _empty_view(name: str, columns: dict[str, str]) -> str:
+def _no_rows(columns: Mapping[str, str]) -> str:
+    """A SELECT with ``columns`` (name -> type) and no rows: an empty table's shape."""
     cols = ", ".join(f'CAST(NULL AS {t}) AS "{c}"' for c, t in columns.items())
-    return f"CREATE VIEW {name} AS SELECT {cols} WHERE false"
+    return f"SELECT {cols} WHERE false"
 
 
 def _text(value: object) -> str | None:
@@ -170,15 +170,13 @@ def _load_orders(con: Any, files: Sequence[Path]) -> None:
     width = len(ORDERS_COLUMNS)
     columns = ", ".join(f"'{c}': 'VARCHAR'" for c in ORDERS_COLUMNS)
     con.execute(
-        f"CREATE TABLE {ORDERS_TABLE} AS SELECT * FROM (VALUES "
-        f"({', '.join(['CAST(NULL AS VARCHAR)'] * width)})) AS t({', '.join(ORDERS_COLUMNS)}) "
-        "WHERE false"
+        f"CREATE TABLE {ORDERS_TABLE} AS {_no_rows(dict.fromkeys(ORDERS_COLUMNS, 'VARCHAR'))}"
     )
     with tempfile.TemporaryDirectory(prefix="orders-query-") as tmp:
         for n, path in enumerate(files):
             uniform = Path(tmp) / f"{n}.csv"
             data = path.read_bytes()
-            if data[:2] == b"\x1f\x8b":
+            if data.startswith(GZIP_MAGIC):
                 data = gzip.decompress(data)
             lines = data.decode("utf-8", errors="replace").splitlines(keepends=True)[1:]
             records = [r[:width] + [""] * (width - len(r)) for r in csv.reader(lines) if r]
@@ -189,7 +187,7 @@ def _load_orders(con: Any, files: Sequence[Path]) -> None:
             con.execute(
                 f"INSERT INTO {ORDERS_TABLE} SELECT * FROM read_csv({_quote(uniform)}, "
                 f"header = false, columns = {{{columns}}}, delim = ',', quote = '\"', "
-                "escape = '\"', null_padding = true)"
+                "escape = '\"')"
             )
 
 
@@ -207,7 +205,7 @@ def local_connection(root: Path) -> Any:
         files = sorted(folder.glob("ingest_date=*/*.csv"))
         typed = dict.fromkeys((*columns, "ingest_date", "$path"), "VARCHAR")
         if not files:
-            con.execute(_empty_view(table, typed))
+            con.execute(f"CREATE VIEW {table} AS {_no_rows(typed)}")
             continue
         # The rejected-rows files end with each input's own columns: union them by name.
         select = ", ".join(f'"{c}"' for c in columns)
@@ -221,7 +219,7 @@ def local_connection(root: Path) -> Any:
     for table, (prefix, types) in JSON_TABLES.items():
         files = sorted((output / prefix).glob("*.json"))
         if not files:
-            con.execute(_empty_view(table, types))
+            con.execute(f"CREATE VIEW {table} AS {_no_rows(types)}")
             continue
         spec = ", ".join(f"'{c}': '{t}'" for c, t in types.items())
         con.execute(

@@ -26,6 +26,7 @@ from cli.demo import export_bucket
 from shared import generate, pipeline, processor, reports
 from shared.events import ObjectEvent
 from shared.layout import ObjectRef
+from shared.source import GZIP_MAGIC
 from tests.helpers import BRIEF_HEADER, ROOT, SAMPLE, row
 
 INPUT, OUTPUT = "orders-in", "orders-out"
@@ -42,7 +43,7 @@ def core_rows(tmp: Path, data: bytes) -> dict[str, list[tuple[str, ...]]]:
 
 def concatenate(files: list[bytes]) -> bytes:
     """One file with the shared header and every file's data lines."""
-    texts = [(gzip.decompress(f) if f[:2] == b"\x1f\x8b" else f).decode("utf-8") for f in files]
+    texts = [(gzip.decompress(f) if f.startswith(GZIP_MAGIC) else f).decode("utf-8") for f in files]
     heads, bodies = zip(*(t.split("\n", 1) for t in texts), strict=True)
     assert len(set(heads)) == 1 and all(b.endswith("\n") for b in bodies)
     return (heads[0] + "\n" + "".join(bodies)).encode("utf-8")
