@@ -34,7 +34,7 @@ REPORTS = (
 
 def run_engine(path: Path, out: Path) -> None:
     """The project: exactly what `orders run-local` runs."""
-    from shared.pipeline import run_file
+    from shared.core.pipeline import run_file
 
     run_file(path, out)
 
@@ -124,7 +124,7 @@ def main() -> int:
     if args.file:
         path = args.file
     else:
-        from shared.generate import generate_orders
+        from shared.core.generate import generate_orders
 
         path = HERE / "data" / f"orders-{args.rows}-seed{args.seed}.csv"
         if not path.exists():

@@ -7,7 +7,7 @@ an ``AwsTarget`` so the same code runs against AWS, moto or the demo.
 
 How a result is found: an input object's identity (bucket, key, version id
 or ETag, from ``HeadObject`` after the upload) gives its ``source_id``
-(``shared.layout``), hence the exact keys of its manifest and error record.
+(``shared.aws.layout``), hence the exact keys of its manifest and error record.
 The manifest is written last, so once it exists every report is in place.
 """
 
@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
-from shared import layout, reports
-from shared.layout import ObjectRef
+from shared.aws import layout
+from shared.aws.layout import ObjectRef
+from shared.core import reports
 
 MiB = 1 << 20
 UPLOAD_MARKER = "orders-upload-id"  # user metadata: tells our upload from a concurrent one

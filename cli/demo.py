@@ -327,8 +327,8 @@ def lambda_runtime(
     (the function's ``/tmp``), the powertools logger's stream and the handler's
     stdout (both to ``logs``). Restored on exit.
     """
-    from shared import lambda_app
-    from shared.telemetry import logger
+    from shared.aws import lambda_app
+    from shared.aws.telemetry import logger
 
     tmp = work_dir / "lambda-tmp"
     tmp.mkdir(parents=True, exist_ok=True)

@@ -97,7 +97,7 @@ def run_local(
     ] = OutputFormat.table,
 ) -> None:
     """Compute the reports for FILE and write the four CSVs plus summary.json."""
-    from shared import errors, pipeline, reports
+    from shared.core import errors, pipeline, reports
 
     target = output_dir or Path("reports") / input_stem(file)
     try:
@@ -129,7 +129,7 @@ def generate(
     gzip: Annotated[bool, typer.Option("--gzip", help="Gzip the output.")] = False,
 ) -> None:
     """Write deterministic synthetic orders in the brief's schema."""
-    from shared.generate import generate_orders
+    from shared.core.generate import generate_orders
 
     result = generate_orders(out, rows, seed=seed, dirty_share=dirty_share, compress=gzip)
     console.print(
@@ -691,7 +691,7 @@ def query(
     """Run a named analytics query on Athena (or locally on DuckDB with --local DIR)."""
     from cli import query as queries
     from cli import render
-    from shared import reports
+    from shared.core import reports
 
     try:
         if local is not None:

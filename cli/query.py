@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from cli.config import project_root
-from shared import reports
-from shared.layout import ERRORS_PREFIX, MANIFESTS_PREFIX, REPORTS_PREFIX, is_input_key
-from shared.source import GZIP_MAGIC
+from shared.aws.layout import ERRORS_PREFIX, MANIFESTS_PREFIX, REPORTS_PREFIX, is_input_key
+from shared.core import reports
+from shared.core.source import GZIP_MAGIC
 
 QUERIES_SUBDIR = Path("terraform") / "modules" / "analytics" / "queries"
 

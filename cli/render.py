@@ -17,7 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from shared import reports
+from shared.core import reports
 
 TITLES = {
     reports.MOST_PROFITABLE_REGION: "Most profitable region",

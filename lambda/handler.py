@@ -3,7 +3,7 @@
 Deliberately thin: the powertools decorators add the request id to every log
 line and flush the metrics (CloudWatch EMF) after each invocation; everything
 else (event shapes, idempotency, S3 I/O, the reports) lives in the ``shared``
-package, where it is tested. See ``shared/lambda_app.py`` for the event flow.
+package, where it is tested. See ``shared/aws/lambda_app.py`` for the event flow.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.lambda_app import handle
-from shared.telemetry import logger, metrics
+from shared.aws.lambda_app import handle
+from shared.aws.telemetry import logger, metrics
 
 
 @logger.inject_lambda_context(clear_state=True)

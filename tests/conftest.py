@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shared import pipeline, reports
+from shared.core import pipeline, reports
 from tests.helpers import write_input
 
 

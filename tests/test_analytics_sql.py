@@ -23,10 +23,11 @@ from moto import mock_aws
 
 from cli import query
 from cli.demo import export_bucket
-from shared import generate, pipeline, processor, reports
-from shared.events import ObjectEvent
-from shared.layout import ObjectRef
-from shared.source import GZIP_MAGIC
+from shared.aws import processor
+from shared.aws.events import ObjectEvent
+from shared.aws.layout import ObjectRef
+from shared.core import generate, pipeline, reports
+from shared.core.source import GZIP_MAGIC
 from tests.helpers import BRIEF_HEADER, ROOT, SAMPLE, row
 
 INPUT, OUTPUT = "orders-in", "orders-out"

@@ -20,11 +20,11 @@ import pytest
 from typer.testing import CliRunner, Result
 
 # The handler's logger keeps the stdout of its first import: not a CliRunner stream.
-import shared.telemetry  # noqa: F401
+import shared.aws.telemetry  # noqa: F401
 from cli import cloud
 from cli.demo import HandlerLogs, LocalConsumer, Resources, create_pipeline, lambda_runtime
 from cli.main import app
-from shared import layout
+from shared.aws import layout
 from tests.cli_support import reset_moto, start_moto
 from tests.helpers import SAMPLE
 

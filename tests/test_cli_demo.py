@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 # The handler's logger keeps the stdout of its first import: not a CliRunner stream.
-import shared.telemetry  # noqa: F401
+import shared.aws.telemetry  # noqa: F401
 from cli import demo
 from cli.demo import (
     LocalConsumer,

@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app, input_stem
-from shared import __version__, reports
+from shared import __version__
+from shared.core import reports
 from tests.helpers import BRIEF_HEADER, SAMPLE, row
 
 runner = CliRunner()

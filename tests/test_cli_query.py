@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from cli import query
 from cli.main import app
-from shared import pipeline, reports
+from shared.core import pipeline, reports
 from tests.helpers import SAMPLE
 
 runner = CliRunner()

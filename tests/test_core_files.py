@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shared import errors, pipeline, reports
+from shared.core import errors, pipeline, reports
 from tests.helpers import BRIEF_HEADER, row, write_input
 
 GOOD = f"{BRIEF_HEADER}\n{row()}\n"

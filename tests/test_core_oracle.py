@@ -8,7 +8,7 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared import reports
+from shared.core import reports
 from tests.oracle import oracle
 
 COLUMNS = [

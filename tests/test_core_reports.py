@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from shared import money, reports
+from shared.core import money, reports
 from tests.helpers import BRIEF_HEADER, SAMPLE, row
 
 SAMPLE_EXPECTED = {

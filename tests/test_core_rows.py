@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from shared import reports, rows, schema
+from shared.core import reports, rows, schema
 from tests.helpers import BRIEF_HEADER, row
 
 GOOD = row()

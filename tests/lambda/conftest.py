@@ -25,9 +25,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from shared import lambda_app, pipeline, reports
-from shared.generate import generate_orders
-from shared.layout import ObjectRef, manifest_key, report_key, source_id
+from shared.aws import lambda_app
+from shared.aws.layout import ObjectRef, manifest_key, report_key, source_id
+from shared.core import pipeline, reports
+from shared.core.generate import generate_orders
 from tests.helpers import SAMPLE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -263,7 +264,7 @@ Invoke = Callable[..., Any]
 @pytest.fixture
 def invoke() -> Iterator[Invoke]:
     """invoke(event) -> the handler's response, with log lines captured in ``invoke.logs``."""
-    from shared.telemetry import logger
+    from shared.aws.telemetry import logger
 
     handler = load_handler()
     stream = io.StringIO()

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from shared import events
-from shared.layout import ObjectRef
+from shared.aws import events
+from shared.aws.layout import ObjectRef
 
 
 def s3_record(key: str, *, event_name: str = "ObjectCreated:Put", **obj: Any) -> dict[str, Any]:

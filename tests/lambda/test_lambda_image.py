@@ -45,8 +45,8 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from shared import pipeline, reports
-from shared.layout import error_key, manifest_key, report_key, source_id
+from shared.aws.layout import error_key, manifest_key, report_key, source_id
+from shared.core import pipeline, reports
 
 pytestmark = pytest.mark.slow
 
@@ -198,7 +198,8 @@ def test_task_root_holds_exactly_the_runtime(image: tuple[Path, str]) -> None:
     task_root, cmd = image
     assert cmd == "handler.lambda_handler"
     assert (task_root / "handler.py").read_bytes() == (ROOT / "lambda" / "handler.py").read_bytes()
-    assert (task_root / "shared" / "processor.py").is_file()
+    assert (task_root / "shared" / "aws" / "processor.py").is_file()
+    assert (task_root / "shared" / "core" / "engine.py").is_file()
     for unwanted in ("cli", "tests", "bin", "lambda", "Dockerfile", "setup.cfg"):
         assert not (task_root / unwanted).exists(), unwanted
     assert not list(task_root.rglob("pytest*")) and not list(task_root.rglob("moto"))

@@ -13,7 +13,7 @@ HEAVY = ("polars", "boto3", "botocore", "aws_lambda_powertools")
 PROBE = "import json, sys; import {module}; print(json.dumps(sorted(sys.modules)))"
 
 
-@pytest.mark.parametrize("module", ["shared", "shared.layout", "shared.events"])
+@pytest.mark.parametrize("module", ["shared", "shared.aws.layout", "shared.aws.events"])
 def test_light_modules_import_no_heavy_dependency(module: str) -> None:
     out = subprocess.run(
         [sys.executable, "-c", PROBE.format(module=module)],

@@ -21,8 +21,8 @@ from conftest import (
 )
 from test_lambda_sqs_e2e import inject_503
 
-from shared import lambda_app, processor
-from shared.layout import ObjectRef, error_key, manifest_key, source_id
+from shared.aws import lambda_app, processor
+from shared.aws.layout import ObjectRef, error_key, manifest_key, source_id
 
 
 def bodies(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

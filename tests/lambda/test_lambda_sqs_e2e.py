@@ -20,8 +20,10 @@ from conftest import (
     sqs_event,
 )
 
-from shared import __version__, lambda_app, reports
-from shared.layout import error_key, manifest_key
+from shared import __version__
+from shared.aws import lambda_app
+from shared.aws.layout import error_key, manifest_key
+from shared.core import reports
 
 SAMPLE_KEY = "incoming/sample_orders.csv"
 MESSY_KEY = "incoming/2024 orders/messy file.csv"

@@ -21,7 +21,7 @@ from typing import IO, cast
 
 import polars as pl
 
-from shared.schema import BRIEF_HEADER
+from shared.core.schema import BRIEF_HEADER
 
 _CHUNK_ROWS = 500_000
 _MASK53 = float(1 << 53)

@@ -14,8 +14,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared import errors, schema
-from shared.schema import WHITESPACE
+from shared.core import errors, schema
+from shared.core.schema import WHITESPACE
 
 GZIP_MAGIC = b"\x1f\x8b"
 UTF8_BOM = b"\xef\xbb\xbf"

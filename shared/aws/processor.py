@@ -41,9 +41,11 @@ from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from botocore.exceptions import ClientError
 from s3transfer.subscribers import BaseSubscriber  # type: ignore[import-untyped]
 
-from shared import __version__, errors, layout, pipeline, reports
-from shared.events import ObjectEvent
-from shared.layout import ObjectRef
+from shared import __version__
+from shared.aws import layout
+from shared.aws.events import ObjectEvent
+from shared.aws.layout import ObjectRef
+from shared.core import errors, pipeline, reports
 
 DEFAULT_MAX_INPUT_BYTES = 4 << 30  # the Lambda's /tmp must also hold a gzip input's plain copy
 MANIFEST_VERSION = 1

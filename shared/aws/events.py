@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-from shared.layout import ObjectRef
+from shared.aws.layout import ObjectRef
 
 S3_TEST_EVENT = "s3:TestEvent"
 EVENTBRIDGE_SOURCE = "aws.s3"

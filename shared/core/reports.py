@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol, TextIO
 
-from shared.money import format_cents
+from shared.core.money import format_cents
 
 MOST_PROFITABLE_REGION = "most_profitable_region"
 SHIP_MODE_BY_CATEGORY = "most_common_ship_mode_by_category"

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from shared import money, schema
-from shared.schema import WHITESPACE
+from shared.core import money, schema
+from shared.core.schema import WHITESPACE
 
 
 @dataclass(frozen=True, slots=True)

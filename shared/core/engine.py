@@ -37,8 +37,8 @@ from typing import TextIO
 
 import polars as pl
 
-from shared import money, reports, rows, schema
-from shared.source import Header, PreparedInput, find_invalid_utf8
+from shared.core import money, reports, rows, schema
+from shared.core.source import Header, PreparedInput, find_invalid_utf8
 
 # Fast-path field formats (regex fragments over one CSV field, without quotes).
 # The digit limits keep every product inside Int128:

@@ -31,9 +31,9 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.config import Config
 
-from shared import events, layout, processor, telemetry
-from shared.processor import Outcome, Settings, Status
-from shared.telemetry import logger
+from shared.aws import events, layout, processor, telemetry
+from shared.aws.processor import Outcome, Settings, Status
+from shared.aws.telemetry import logger
 
 SKIPPED_NOT_CSV = "skipped_not_csv"
 FAILED = "failed"

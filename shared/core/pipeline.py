@@ -14,7 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared import __version__, engine, reports, source
+from shared import __version__
+from shared.core import engine, reports, source
 
 SUMMARY_FILE = "summary.json"
 
@@ -42,7 +43,7 @@ def run_file(
 ) -> Result:
     """Analyse ``input_path`` and write its outputs into ``output_dir``.
 
-    Raises ``shared.errors.InputFileError`` for a file-level problem, in which
+    Raises ``shared.core.errors.InputFileError`` for a file-level problem, in which
     case nothing is written. ``name`` is how the input is called in messages
     and the summary (an S3 URI, say); ``work_dir`` holds temporary files
     (the decompressed copy of a gzip input, the rejected rows being written).
