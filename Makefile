@@ -7,19 +7,30 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE := assessment_assets/sample_orders.csv
+LOCK   := requirements/dev.txt
 
-.PHONY: help install run demo test lint format typecheck pytest dockerfile-lint terraform-check bench clean
+.PHONY: help install lock check-lock run demo test lint format typecheck pytest dockerfile-lint \
+	terraform-check bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-$(STAMP): setup.cfg pyproject.toml
+# Exactly the locked versions (hashes checked), then the project itself without touching them:
+# no resolver runs, so a new release of any dependency cannot change what gets installed.
+$(STAMP): $(LOCK) setup.cfg pyproject.toml
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install the project with its dev tools
+install: $(STAMP) ## create .venv with the locked dependencies and the project (editable)
+
+lock: $(STAMP) ## regenerate every lock file from setup.cfg's ranges (needs PyPI)
+	$(BIN)/python scripts/lock.py
+
+check-lock: ## fail with one line when setup.cfg and the lock files disagree
+	$(PYTHON) scripts/lock.py --check
 
 run: $(STAMP) ## compute the reports of the sample file (reports/sample_orders/)
 	$(BIN)/orders run-local $(SAMPLE)
@@ -29,7 +40,7 @@ demo: $(STAMP) ## the whole pipeline on a local moto server: upload, queue, hand
 	$(BIN)/orders demo --keep reports/demo
 	$(BIN)/orders query cumulative_most_profitable_region --local reports/demo
 
-test: lint typecheck pytest dockerfile-lint terraform-check ## everything CI runs
+test: check-lock lint typecheck pytest dockerfile-lint terraform-check ## everything CI runs
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .
@@ -52,7 +63,7 @@ terraform-check: $(STAMP) ## fmt, validate, terraform test, checkov (offline)
 	bash scripts/terraform-check.sh
 
 bench: $(STAMP) ## engine vs pandas on 5M generated rows (ROWS=...)
-	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/bench.txt
 	$(BIN)/python benchmarks/bench_engine.py --rows $${ROWS:-5000000}
 
 clean: ## remove the virtualenv, caches and local outputs

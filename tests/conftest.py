@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -9,6 +10,13 @@ import pytest
 
 from shared.core import pipeline, reports
 from tests.helpers import write_input
+
+# Rendered output must not depend on the terminal the suite runs in: rich and Typer size their
+# panels and tables from these when they are first created (nothing above imports them), so
+# they are fixed here, whatever the caller exported.
+os.environ["COLUMNS"] = "200"
+os.environ["TERMINAL_WIDTH"] = "200"
+os.environ.pop("LINES", None)
 
 
 @pytest.fixture(autouse=True)

@@ -163,3 +163,22 @@ def test_generate_rejects_bad_arguments(tmp_path: Path) -> None:
 )
 def test_input_stem(name: str, stem: str) -> None:
     assert input_stem(Path(name)) == stem
+
+
+@pytest.mark.parametrize(
+    ("command", "usage"),
+    [
+        (["run-local"], "Usage: orders run-local [OPTIONS] FILE"),
+        (["generate"], "Usage: orders generate [OPTIONS] OUT"),
+        (["upload"], "Usage: orders upload [OPTIONS] FILE"),
+    ],
+)
+def test_help_names_arguments_in_capitals_and_options_without_types(
+    command: list[str], usage: str
+) -> None:
+    """typer 0.27+ prints `{file}` and `<bool>` here (the reason for setup.cfg's typer range)."""
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert usage in result.stdout
+    assert "{" not in result.stdout.split("\n", 3)[1]
+    assert "<bool>" not in result.stdout and "<str>" not in result.stdout
