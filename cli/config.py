@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Collection, Mapping
@@ -26,7 +27,11 @@ from pathlib import Path
 from typing import Any
 
 TERRAFORM_DIR_ENV = "ORDERS_TERRAFORM_DIR"
+PROJECT_DIR_ENV = "ORDERS_PROJECT_DIR"
 STACK_SUBDIR = Path("terraform") / "assignment"
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_CLI_CONFIG_START = "There are some problems with the CLI configuration"
+_CLI_CONFIG_END = "As a result of the above problems"
 
 
 class ConfigError(Exception):
@@ -96,27 +101,101 @@ SETTINGS: dict[str, Setting] = {
 }
 
 
-def project_root() -> Path:
+def is_checkout(path: Path) -> bool:
+    """Whether ``path`` is a checkout of this project (it holds the root stack)."""
+    return (path / STACK_SUBDIR).is_dir()
+
+
+def project_root(explicit: Path | None = None, env: Mapping[str, str] | None = None) -> Path:
     """The checkout holding ``terraform/``, ``lambda/`` and the Dockerfile.
 
-    The current directory when it is one (so a second checkout works with the
-    same virtualenv), else the checkout this package was installed from.
+    ``--project-dir`` (``explicit``), else ``ORDERS_PROJECT_DIR``, else the
+    current directory when it is a checkout. Never the folder the package was
+    installed from: an installed wheel has no Terraform or Dockerfile next to it.
     """
-    cwd = Path.cwd()
-    if (cwd / STACK_SUBDIR).is_dir():
-        return cwd
-    return Path(__file__).resolve().parent.parent
+    env = os.environ if env is None else env
+    from_env = env.get(PROJECT_DIR_ENV, "").strip()
+    if explicit is None and not from_env:
+        cwd = Path.cwd()
+        if is_checkout(cwd):
+            return cwd
+        raise ConfigError(
+            f"{cwd} is not a checkout of orders-pipeline (no {STACK_SUBDIR}/ in it): run from "
+            f"the checkout, pass --project-dir DIR or set {PROJECT_DIR_ENV}"
+        )
+    chosen, source = (explicit, "--project-dir") if explicit else (Path(from_env), PROJECT_DIR_ENV)
+    if not is_checkout(chosen):
+        raise ConfigError(
+            f"{chosen} (from {source}) is not a checkout of orders-pipeline: "
+            f"no {STACK_SUBDIR}/ in it"
+        )
+    return chosen.resolve()
 
 
-def terraform_dir(env: Mapping[str, str] | None = None) -> Path:
+def terraform_dir(env: Mapping[str, str] | None = None, project_dir: Path | None = None) -> Path:
     """The root stack: ``ORDERS_TERRAFORM_DIR`` or ``<checkout>/terraform/assignment``."""
     env = os.environ if env is None else env
     override = env.get(TERRAFORM_DIR_ENV, "").strip()
-    return Path(override) if override else project_root() / STACK_SUBDIR
+    return Path(override) if override else project_root(project_dir, env) / STACK_SUBDIR
 
 
 class TerraformOutputError(Exception):
     """``terraform output`` could not be read; the message says why, in a few words."""
+
+
+def parse_outputs(stdout: str) -> dict[str, Any]:
+    """``terraform output -json``'s stdout as ``{name: value}``."""
+    try:
+        raw = json.loads(stdout or "{}")
+    except json.JSONDecodeError:
+        raise TerraformOutputError("terraform output -json did not print JSON") from None
+    if not isinstance(raw, dict):
+        raise TerraformOutputError("terraform output -json did not print an object")
+    return {name: item.get("value") for name, item in raw.items() if isinstance(item, dict)}
+
+
+def terraform_failure(stderr: str) -> str:
+    """The cause of a failed Terraform command, in one line, from its stderr.
+
+    Terraform prints each diagnostic in a box: ``Error: <summary>``, a blank
+    line, then detail paragraphs. It may first print a preamble of CLI
+    configuration problems ("There are some problems with the CLI
+    configuration:" ... "As a result of the above problems, ..."), which is
+    rarely the cause. The result is each error outside that preamble as
+    ``summary (first detail paragraph)``; the preamble's errors only when there
+    are no others; else the last line printed.
+    """
+    paragraphs: list[list[str]] = [[]]
+    for raw in stderr.splitlines():
+        line = _ANSI.sub("", raw).strip().lstrip("╷│╵").strip()
+        if line:
+            paragraphs[-1].append(line)
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    causes: list[str] = []
+    preamble: list[str] = []
+    in_preamble = awaiting_detail = False
+    for paragraph in filter(None, paragraphs):
+        first = paragraph[0]
+        if first.startswith(_CLI_CONFIG_START):
+            in_preamble = True
+        elif first.startswith(_CLI_CONFIG_END):
+            in_preamble = False
+        elif first.startswith("Error: "):
+            (preamble if in_preamble else causes).append(" ".join(paragraph)[len("Error: ") :])
+            awaiting_detail = True
+            continue
+        elif awaiting_detail:
+            detail = " ".join(paragraph)
+            detail = detail if len(detail) <= 200 else detail[:199] + "…"
+            target = preamble if in_preamble else causes
+            target[-1] += f" ({detail})"
+        awaiting_detail = False
+    found = causes or preamble
+    if found:
+        return "; ".join(found)
+    printed = [line for paragraph in paragraphs for line in paragraph]
+    return printed[-1] if printed else ""
 
 
 def read_terraform_outputs(stack_dir: Path, env: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -138,13 +217,9 @@ def read_terraform_outputs(stack_dir: Path, env: Mapping[str, str] | None = None
         check=False,
     )
     if proc.returncode != 0:
-        first = next((ln.strip() for ln in proc.stderr.splitlines() if ln.strip()), "")
-        raise TerraformOutputError(f"terraform output failed: {first or proc.returncode}")
-    try:
-        raw = json.loads(proc.stdout or "{}")
-    except json.JSONDecodeError:
-        raise TerraformOutputError("terraform output did not print JSON") from None
-    outputs = {name: item.get("value") for name, item in raw.items() if isinstance(item, dict)}
+        cause = terraform_failure(proc.stderr) or f"exit code {proc.returncode}"
+        raise TerraformOutputError(f"terraform output failed: {cause}")
+    outputs = parse_outputs(proc.stdout)
     if not outputs:
         raise TerraformOutputError(
             f"the stack in {stack_dir} has no outputs yet (deploy it with `orders deploy`)"
@@ -188,8 +263,21 @@ class AwsTarget:
             service,
             region_name=name,
             endpoint_url=self.endpoint_url,
-            config=Config(retries={"mode": "standard", "max_attempts": 5}),
+            config=Config(retries=retries()),
         )
+
+
+def retries(env: Mapping[str, str] | None = None) -> Any:
+    """botocore's retry settings: standard mode, 5 attempts, unless ``AWS_RETRY_MODE`` /
+    ``AWS_MAX_ATTEMPTS`` say otherwise (boto3's own variables, which an explicit config hides)."""
+    env = os.environ if env is None else env
+    attempts = env.get("AWS_MAX_ATTEMPTS", "").strip() or "5"
+    if not attempts.isdigit() or int(attempts) < 1:
+        raise ConfigError(f"AWS_MAX_ATTEMPTS={attempts!r}: expected a whole number >= 1")
+    return {
+        "mode": env.get("AWS_RETRY_MODE", "").strip() or "standard",
+        "max_attempts": int(attempts),
+    }
 
 
 @dataclass
@@ -251,7 +339,7 @@ def resolve(
         reader = read_outputs or (lambda: read_terraform_outputs(terraform_dir(env), tf_env))
         try:
             config.outputs = reader()
-        except TerraformOutputError as exc:
+        except (TerraformOutputError, ConfigError) as exc:  # ConfigError: no checkout
             config.terraform_note = f"terraform output: {exc}"
         else:
             for name, setting in SETTINGS.items():

@@ -40,12 +40,15 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from rich.console import Console
 from rich.markup import escape
 
 from cli.config import AwsTarget, project_root
+
+if TYPE_CHECKING:
+    from cli.flows import UploadReport
 
 REGION = "us-west-2"
 FAKE_CREDENTIALS = ("demo", "demo")  # moto accepts any key; real ones are never used
@@ -601,21 +604,20 @@ def export_bucket(s3: Any, bucket: str, target: Path) -> int:
 
 def run_demo(
     console: Console,
-    err: Console,
     files: Sequence[Path],
     *,
     keep: Path | None = None,
     timeout: float = 60.0,
     batch_size: int = 10,
-) -> int:
+) -> list[UploadReport]:
     """Start the local stack, upload ``files`` through ``orders upload``'s flow, show reports.
 
-    Returns the exit code: 0 when every file was processed, else 1.
+    Returns what became of each file.
     """
     from cli.flows import upload_and_report
 
     handler_file = handler_path()
-    codes: list[int] = []
+    uploads: list[UploadReport] = []
     with tempfile.TemporaryDirectory(prefix="orders-demo-") as tmp, MotoStack() as stack:
         work = Path(tmp)
         aws = stack.aws
@@ -650,10 +652,9 @@ def run_demo(
             ),
         ):
             for path in files:
-                codes.append(
+                uploads.append(
                     upload_and_report(
                         console,
-                        err,
                         s3,
                         input_bucket=res.input_bucket,
                         output_bucket=res.output_bucket,
@@ -678,4 +679,4 @@ def run_demo(
                 ),
                 highlight=False,
             )
-    return max(codes, default=0)
+    return uploads

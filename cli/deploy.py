@@ -23,11 +23,9 @@ runs no terraform, docker or AWS call (it reads the git commit for the tag).
 from __future__ import annotations
 
 import base64
-import json
 import re
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,10 +33,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.markup import escape
-
-from cli.config import AwsTarget, ConfigError
+from cli.config import AwsTarget, ConfigError, parse_outputs
+from cli.render import StepLog
 from cli.tools import Runner, StepFailedError
 
 ECR_MODULE = "module.ecr"  # the repository's module address in terraform/assignment/main.tf
@@ -47,11 +43,14 @@ TOTAL_STEPS = 8
 DEFAULT_VAR_FILE = "vars.tfvars"
 DEFAULT_BACKEND_FILE = "backend.hcl"
 
-# The root stack's own validation of var.image_uri (terraform/assignment/variables.tf).
-IMAGE_URI_RE = re.compile(
+# What Lambda accepts as var.image_uri: an ECR image pinned by digest. The one definition:
+# the validations of var.image_uri in terraform/assignment/variables.tf and
+# terraform/modules/lambda/variables.tf must hold this exact text (tests/test_cli_deploy.py).
+IMAGE_URI_PATTERN = (
     r"^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/"
     r"[a-z0-9]+(?:[._/-][a-z0-9]+)*@sha256:[0-9a-f]{64}$"
 )
+IMAGE_URI_RE = re.compile(IMAGE_URI_PATTERN)
 REPOSITORY_URL_RE = re.compile(
     r"^(?P<registry>(?P<account>[0-9]{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)"
     r"\.amazonaws\.com(?:\.cn)?)/(?P<name>[a-z0-9][a-z0-9._/-]*)$"
@@ -215,47 +214,6 @@ def image_tag(root: Path, now: datetime | None = None) -> str:
     return f"{commit}-dirty-{stamp}" if dirty else commit
 
 
-class StepLog:
-    """One rich status line per step: ``[n/8] title``, then ``✓``/``✗`` with the time taken."""
-
-    def __init__(
-        self, console: Console, total: int = TOTAL_STEPS, *, dry_run: bool = False
-    ) -> None:
-        self.console = console
-        self.total = total
-        self.dry_run = dry_run
-        self.number = 0
-        self.note = ""
-
-    @contextmanager
-    def step(self, title: str) -> Iterator[StepLog]:
-        self.number += 1
-        self.note = ""
-        self.console.print(
-            f"[bold cyan]\\[{self.number}/{self.total}][/] [bold]{escape(title)}[/]",
-            highlight=False,
-        )
-        started = time.monotonic()
-        try:
-            yield self
-        except BaseException:
-            self.console.print(f"    [red]✗ {escape(title)} failed[/]", highlight=False)
-            raise
-        if self.dry_run:
-            return
-        elapsed = time.monotonic() - started
-        note = f": {self.note}" if self.note else ""
-        self.console.print(
-            f"    [green]✓[/] {escape(f'{title} ({elapsed:.1f}s){note}')}",
-            highlight=False,
-            soft_wrap=True,
-        )
-
-    def command(self, line: str) -> None:
-        """Echo a command line (every command is shown, run or not)."""
-        self.console.print(f"    [dim]$ {escape(line)}[/]", highlight=False, soft_wrap=True)
-
-
 @contextmanager
 def aws_call(action: str, hint: str = "check --profile and --region") -> Iterator[None]:
     """Turn a botocore error (or a missing region) into a one-line ``DeployError``."""
@@ -274,13 +232,7 @@ def read_outputs(runner: Runner, opts: StackOptions) -> dict[str, Any]:
         capture=True,
         hint="run `orders deploy` first; the stack has no state yet",
     )
-    if runner.dry_run:
-        return {}
-    try:
-        raw = json.loads(result.stdout or "{}")
-    except json.JSONDecodeError:
-        raise DeployError("terraform output -json did not print JSON") from None
-    return {name: item.get("value") for name, item in raw.items() if isinstance(item, dict)}
+    return {} if runner.dry_run else parse_outputs(result.stdout)
 
 
 def find_image(ecr: Any, repo: Repository, tag: str) -> dict[str, Any] | None:

@@ -1,13 +1,19 @@
-"""Command flows shared by ``orders upload`` and ``orders demo``: logic from ``cli.cloud``,
-rendering from ``cli.render``, so the demo uploads and waits exactly as the real command does."""
+"""``orders upload``'s flow, shared with ``orders demo``: upload, wait, fetch the result.
+
+Logic from ``cli.cloud``, output from ``cli.render`` (to the console it is
+given: a quiet one under ``--json``), so the demo uploads and waits exactly as
+the real command does. The result is an ``UploadReport``; a problem with the
+file (a key the notification ignores, no result in time) is printed as an
+error line and reported, not raised, so the demo goes on with its next file.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 
 from cli import cloud, render
 
@@ -18,24 +24,26 @@ CLOUD_TIMEOUT_HINT = (
 )
 
 
-def show_outcome(console: Console, s3: Any, output_bucket: str, outcome: cloud.Outcome) -> int:
-    """Render a manifest's reports and summary (exit 0) or an error record (exit 1)."""
-    if outcome.manifest is None:
-        console.print(render.error_record_table(outcome.error or {}, outcome.record_key))
-        return 1
-    rows = cloud.fetch_reports(s3, output_bucket, outcome.manifest)
-    render.print_reports(
-        console,
-        rows,
-        cloud.manifest_summary(outcome.manifest),
-        output=f"s3://{output_bucket}/{outcome.record_key}",
-    )
-    return 0
+@dataclass
+class UploadReport:
+    """What became of one file: ``status`` is ``refused`` (the key), ``uploaded`` (not
+    waited for), ``processed``, ``rejected`` (an error record) or ``timeout``."""
+
+    bucket: str
+    key: str
+    status: str = "refused"
+    uploaded: cloud.Uploaded | None = None
+    outcome: cloud.Outcome | None = None
+    reports: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    problem: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.status in ("uploaded", "processed") else 1
 
 
 def upload_and_report(
     console: Console,
-    err: Console,
     s3: Any,
     *,
     input_bucket: str,
@@ -45,47 +53,39 @@ def upload_and_report(
     wait: bool,
     timeout: float,
     timeout_hint: str,
-) -> int:
-    """Upload with a progress bar; with ``wait``, render what the pipeline made of it.
-
-    Returns the exit code: 0 for reports, 1 for an error record or a timeout.
-    """
+) -> UploadReport:
+    """Upload with a progress bar; with ``wait``, show what the pipeline made of it."""
+    report = UploadReport(input_bucket, key)
     if not cloud.triggers_notification(key):
-        message = (
+        problem = (
             f"key {key!r} does not end with .csv or .csv.gz (S3 suffix filters are "
             "case-sensitive): the pipeline will not see it"
         )
         if wait:
-            err.print(
-                f"[bold red]error:[/] {escape(message)}; choose another --key", highlight=False
-            )
-            return 1
-        err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
-    progress, task = render.upload_progress(console, f"upload {path.name}", path.stat().st_size)
-    with progress:
-        uploaded = cloud.upload_file(
-            s3, input_bucket, path, key, callback=lambda n: progress.advance(task, n)
-        )
-    version = f" version {uploaded.ref.version_id}" if uploaded.ref.version_id else ""
-    console.print(
-        escape(
-            f"uploaded s3://{input_bucket}/{key}{version} ({uploaded.size:,} bytes), "
-            f"source id {uploaded.source_id}"
-        ),
-        highlight=False,
-    )
+            report.problem = f"{problem}; choose another --key"
+            render.error(report.problem)
+            return report
+        render.warning(problem)
+    with render.upload_progress(console, path) as advance:
+        report.uploaded = cloud.upload_file(s3, input_bucket, path, key, callback=advance)
+    report.status = "uploaded"
+    render.uploaded(console, input_bucket, report.uploaded)
     if not wait or output_bucket is None:
-        return 0
+        return report
     with console.status(f"waiting up to {timeout:g}s for the pipeline's manifest or error record"):
-        outcome = cloud.wait_for_outcome(s3, output_bucket, uploaded.ref, timeout)
-    if outcome is None:
-        err.print(
-            "[bold red]error:[/] "
-            + escape(
-                f"no manifest or error record for s3://{input_bucket}/{key} "
-                f"after {timeout:g}s. {timeout_hint}"
-            ),
-            highlight=False,
+        report.outcome = cloud.wait_for_outcome(s3, output_bucket, report.uploaded.ref, timeout)
+    if report.outcome is None:
+        report.status = "timeout"
+        report.problem = (
+            f"no manifest or error record for s3://{input_bucket}/{key} after {timeout:g}s. "
+            f"{timeout_hint}"
         )
-        return 1
-    return show_outcome(console, s3, output_bucket, outcome)
+        render.error(report.problem)
+        return report
+    if report.outcome.manifest is None:
+        report.status = "rejected"
+    else:
+        report.status = "processed"
+        report.reports = cloud.fetch_reports(s3, output_bucket, report.outcome.manifest)
+    render.outcome(console, output_bucket, report)
+    return report

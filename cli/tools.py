@@ -83,11 +83,16 @@ class Runner:
     def which(self, tool: str) -> str | None:
         return shutil.which(tool, path=self._environ().get("PATH"))
 
-    def require(self, *tools: str) -> None:
-        """Raise ``ToolMissingError`` for the first tool not on PATH."""
-        for tool in tools:
-            if self.which(tool) is None:
-                raise ToolMissingError(tool)
+    def require(self, *tools: str) -> list[ToolMissingError]:
+        """Raise ``ToolMissingError`` for the first tool not on PATH.
+
+        In a dry run nothing is raised: the missing tools are returned, to be
+        shown as warnings (the commands are only printed).
+        """
+        missing = [ToolMissingError(tool) for tool in tools if self.which(tool) is None]
+        if missing and not self.dry_run:
+            raise missing[0]
+        return missing
 
     def run(
         self,

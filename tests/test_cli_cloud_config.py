@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -97,9 +98,94 @@ def test_read_terraform_outputs_with_a_fake_terraform(tmp_path: Path) -> None:
         config.read_terraform_outputs(tmp_path, {"PATH": str(tmp_path / "nothing")})
 
 
+# What Terraform 1.11 prints to stderr when `output` fails in a stack whose backend was never
+# initialised, under a CLI configuration with problems (colours included).
+TERRAFORM_STDERR = """There are some problems with the CLI configuration:
+\u2577
+\u2502 Error: The specified plugin cache dir /nonexistent/cache cannot be opened: stat \
+/nonexistent/cache: no such file or directory
+\u2502
+\u2575
+
+As a result of the above problems, Terraform may not behave as intended.
+
+
+\x1b[31m\u2577\x1b[0m\x1b[0m
+\x1b[31m\u2502\x1b[0m \x1b[0m\x1b[1m\x1b[31mError: \x1b[0m\x1b[0m\x1b[1mBackend initialization \
+required, please run "terraform init"\x1b[0m
+\x1b[31m\u2502\x1b[0m \x1b[0m
+\x1b[31m\u2502\x1b[0m \x1b[0m\x1b[0mReason: Initial configuration of the requested backend "s3"
+\x1b[31m\u2502\x1b[0m \x1b[0m
+\x1b[31m\u2502\x1b[0m \x1b[0mThe "backend" is the interface that Terraform uses to store state,
+\x1b[31m\u2575\x1b[0m\x1b[0m
+"""
+BACKEND_CAUSE = (
+    'Backend initialization required, please run "terraform init" '
+    '(Reason: Initial configuration of the requested backend "s3")'
+)
+
+
+def test_terraform_failure_is_the_cause_not_the_preamble() -> None:
+    assert config.terraform_failure(TERRAFORM_STDERR) == BACKEND_CAUSE
+    only_preamble = TERRAFORM_STDERR.split("\n\n\n", maxsplit=1)[0]
+    assert config.terraform_failure(only_preamble) == (
+        "The specified plugin cache dir /nonexistent/cache cannot be opened: "
+        "stat /nonexistent/cache: no such file or directory"
+    )
+    assert config.terraform_failure("plain words\nlast words\n") == "last words"
+    assert config.terraform_failure("") == ""
+
+
+def test_a_failing_terraform_output_names_its_cause(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (tmp_path / "stderr.txt").write_text(TERRAFORM_STDERR)
+    script = bin_dir / "terraform"
+    script.write_text(
+        f"#!{sys.executable}\nimport sys\n"
+        f"sys.stderr.write(open({str(tmp_path / 'stderr.txt')!r}).read())\nsys.exit(1)\n"
+    )
+    script.chmod(0o755)
+    with pytest.raises(TerraformOutputError) as caught:
+        config.read_terraform_outputs(tmp_path, {"PATH": str(bin_dir)})
+    assert str(caught.value) == f"terraform output failed: {BACKEND_CAUSE}"
+
+
 def test_terraform_dir_from_the_environment(tmp_path: Path) -> None:
     assert config.terraform_dir({"ORDERS_TERRAFORM_DIR": str(tmp_path)}) == tmp_path
     assert config.terraform_dir({}).parts[-2:] == ("terraform", "assignment")
+
+
+def test_project_root_is_the_flag_the_environment_or_the_current_checkout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checkout = tmp_path / "checkout"
+    (checkout / "terraform" / "assignment").mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert config.project_root(checkout, {}) == checkout
+    assert config.project_root(None, {"ORDERS_PROJECT_DIR": str(checkout)}) == checkout
+    with pytest.raises(ConfigError) as caught:
+        config.project_root(None, {})  # never the folder the package was installed from
+    assert str(caught.value) == (
+        f"{elsewhere} is not a checkout of orders-pipeline (no terraform/assignment/ in it): "
+        "run from the checkout, pass --project-dir DIR or set ORDERS_PROJECT_DIR"
+    )
+    with pytest.raises(ConfigError, match=r"\(from --project-dir\) is not a checkout"):
+        config.project_root(elsewhere, {"ORDERS_PROJECT_DIR": str(checkout)})
+    monkeypatch.chdir(checkout)
+    assert config.project_root(None, {}) == checkout
+
+
+def test_retries_follow_botos_own_variables() -> None:
+    assert config.retries({}) == {"mode": "standard", "max_attempts": 5}
+    assert config.retries({"AWS_MAX_ATTEMPTS": "1", "AWS_RETRY_MODE": "adaptive"}) == {
+        "mode": "adaptive",
+        "max_attempts": 1,
+    }
+    with pytest.raises(ConfigError, match="AWS_MAX_ATTEMPTS"):
+        config.retries({"AWS_MAX_ATTEMPTS": "many"})
 
 
 def test_cli_missing_config_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -112,6 +198,22 @@ def test_cli_missing_config_is_one_line(tmp_path: Path, monkeypatch: pytest.Monk
     assert len(lines) == 1
     assert "no output bucket: pass --output-bucket or set ORDERS_OUTPUT_BUCKET" in lines[0]
     assert "no Terraform stack at" in lines[0]
+
+
+def test_json_is_spelled_the_same_everywhere() -> None:
+    for command in (
+        "run-local",
+        "generate",
+        "upload",
+        "tail",
+        "status",
+        "reprocess",
+        "redrive",
+        "query",
+        "demo",
+    ):
+        result = runner.invoke(app, [command, "--help"], terminal_width=200)
+        assert "--json" in result.output, command
 
 
 def test_every_aws_command_takes_profile_and_region() -> None:

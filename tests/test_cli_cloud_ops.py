@@ -115,6 +115,14 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def document(result: Result) -> Any:
+    """The command's JSON document. The consumer fixture runs the handler in this process, so
+    its EMF metric lines (one JSON object each, printed to whatever stdout is current) can land
+    in the captured output: they are left out."""
+    kept = [line for line in result.stdout.splitlines() if not line.startswith('{"_aws"')]
+    return json.loads("\n".join(kept))
+
+
 def wait_until(condition: Any, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -140,6 +148,25 @@ def test_upload_no_wait_stores_the_file_with_its_identity(stack: Stack) -> None:
     assert f"source id {layout.source_id(ref)}" in out
     assert "upload sample_orders.csv" in out  # the progress bar's label
 
+    again = cli("upload", str(SAMPLE), "--no-wait", "--key", "incoming/", "--json")
+    assert again.exit_code == 0, again.output
+    payload = json.loads(again.stdout)  # nothing but the document on stdout
+    head = stack.s3.head_object(Bucket=stack.res.input_bucket, Key="incoming/sample_orders.csv")
+    assert payload["status"] == "uploaded"
+    assert payload["input"] == {
+        "bucket": stack.res.input_bucket,
+        "key": "incoming/sample_orders.csv",
+        "version_id": head["VersionId"],
+        "etag": head["ETag"].strip('"'),
+        "size": SAMPLE.stat().st_size,
+        "source_id": layout.source_id(
+            layout.ObjectRef(
+                stack.res.input_bucket, "incoming/sample_orders.csv", head["VersionId"]
+            )
+        ),
+    }
+    assert payload["record"] is None and payload["reports"] == {}
+
 
 def test_keys_with_brackets_print_literally(stack: Stack) -> None:
     result = cli("upload", str(SAMPLE), "--no-wait", "--key", "in/[bold]x[/bold].csv")
@@ -162,14 +189,22 @@ def test_large_upload_is_multipart(stack: Stack, tmp_path: Path) -> None:
     assert head["ContentLength"] == big.stat().st_size
 
 
-def test_upload_waits_and_renders_the_reports(stack: Stack, consumer: LocalConsumer) -> None:
-    result = cli("upload", str(SAMPLE), "--timeout", "30")
+def test_upload_waits_and_returns_the_reports(stack: Stack, consumer: LocalConsumer) -> None:
+    result = cli("upload", str(SAMPLE), "--timeout", "30", "--json")
     assert result.exit_code == 0, result.output
-    out = flat(result.output)
-    assert "Most profitable region" in out and "1059.15" in out
-    assert "Orders by category and sub-category" in out
-    assert "rows_read │ 29" in out
-    assert any(k.startswith("manifests/") for k in stack.outputs())
+    payload = document(result)
+    assert payload["status"] == "processed"
+    assert payload["record"] in stack.outputs() and payload["record"].startswith("manifests/")
+    assert payload["manifest"]["rows_read"] == 29
+    assert payload["manifest"]["source_id"] == payload["input"]["source_id"]
+    assert payload["reports"]["most_profitable_region"] == [
+        {"region": "East", "total_profit": "1059.15"}
+    ]
+    assert {"category": "Technology", "ship_mode": "Same Day", "order_count": 2} in payload[
+        "reports"
+    ]["most_common_ship_mode_by_category"]
+    assert len(payload["reports"]["orders_by_category_and_sub_category"]) > 0
+    assert payload["error"] is None and payload["problem"] is None
 
 
 def test_upload_of_a_rejected_file_shows_the_error_record(
@@ -177,18 +212,21 @@ def test_upload_of_a_rejected_file_shows_the_error_record(
 ) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_bytes(BAD_CSV)
-    result = cli("upload", str(bad), "--timeout", "30")
+    result = cli("upload", str(bad), "--timeout", "30", "--json")
     assert result.exit_code == 1
-    out = flat(result.output)
-    assert "Input rejected" in out and "MissingColumnsError" in out
-    assert any(k.startswith("errors/") for k in stack.outputs())
+    payload = document(result)
+    assert payload["status"] == "rejected"
+    assert payload["record"] in stack.outputs() and payload["record"].startswith("errors/")
+    assert payload["error"]["error_type"] == "MissingColumnsError"
+    assert payload["manifest"] is None and payload["reports"] == {}
 
 
 def test_upload_timeout_says_what_to_check(stack: Stack) -> None:
-    result = cli("upload", str(SAMPLE), "--timeout", "1")  # nobody consumes the queue
+    result = cli("upload", str(SAMPLE), "--timeout", "1", "--json")  # nobody consumes the queue
     assert result.exit_code == 1
-    err = flat(result.stderr)
-    assert "no manifest or error record" in err and "after 1s" in err
+    assert json.loads(result.stdout)["status"] == "timeout"
+    (err,) = result.stderr.splitlines()
+    assert err.startswith("error: no manifest or error record") and "after 1s" in err
     assert "the queue (`orders status`" in err
     assert "the DLQ" in err and "orders redrive" in err
     assert "aws logs tail" in err
@@ -198,6 +236,16 @@ def test_upload_refuses_a_key_the_notification_ignores(stack: Stack) -> None:
     result = cli("upload", str(SAMPLE), "--key", "orders.CSV")
     assert result.exit_code == 1
     assert "case-sensitive" in result.stderr
+    assert json.loads(cli("upload", str(SAMPLE), "--key", "x.CSV", "--json").stdout) == {
+        "status": "refused",
+        "input": {"bucket": stack.res.input_bucket, "key": "x.CSV"},
+        "record": None,
+        "manifest": None,
+        "error": None,
+        "reports": {},
+        "problem": "key 'x.CSV' does not end with .csv or .csv.gz (S3 suffix filters are "
+        "case-sensitive): the pipeline will not see it; choose another --key",
+    }
     assert stack.s3.list_objects_v2(Bucket=stack.res.input_bucket).get("KeyCount") == 0
 
 
@@ -228,21 +276,34 @@ def test_tail_lists_reports_manifests_and_errors(
 ) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_bytes(BAD_CSV)
-    assert cli("upload", str(SAMPLE)).exit_code == 0
-    assert cli("upload", str(bad)).exit_code == 1
-    result = cli("tail", "--no-follow")
+    shown = cli("upload", str(SAMPLE))
+    assert shown.exit_code == 0
+    assert "Most profitable region" in shown.stdout and "Summary" in shown.stdout
+    rejected = cli("upload", str(bad))
+    assert rejected.exit_code == 1 and "Input rejected" in rejected.stdout
+    result = cli("tail", "--no-follow", "--json")
     assert result.exit_code == 0, result.output
-    lines = result.stdout.strip().splitlines()
-    assert len(lines) == 6  # 4 reports + 1 manifest + 1 error record
-    kinds = [line.split()[2] for line in lines]
-    assert sorted(kinds) == ["error", "manifest", "report", "report", "report", "report"]
-    manifest_line = next(line for line in lines if " manifest " in line)
-    assert "sample_orders.csv rows=29 valid=29 rejected=0" in manifest_line
-    error_line = next(line for line in lines if " error " in line)
-    assert "MissingColumnsError" in error_line
-    assert "most_profitable_region" in result.stdout
-    processed = [line.split()[2] for line in lines if "sample_orders" in line]
+    events = [json.loads(line) for line in result.stdout.splitlines()]  # one object per line
+    assert events and all(
+        set(e) == {"kind", "key", "last_modified", "size", "detail"} for e in events
+    )
+    assert sorted(e["kind"] for e in events) == [
+        "error",
+        "manifest",
+        "report",
+        "report",
+        "report",
+        "report",
+    ]
+    (manifest,) = [e for e in events if e["kind"] == "manifest"]
+    assert "sample_orders.csv rows=29 valid=29 rejected=0" in manifest["detail"]
+    (error,) = [e for e in events if e["kind"] == "error"]
+    assert "MissingColumnsError" in error["detail"]
+    assert any(e["key"].startswith("reports/most_profitable_region/") for e in events)
+    processed = [e["kind"] for e in events if "sample_orders" in e["key"]]
     assert processed[-1] == "manifest"  # written last, listed last
+    human = cli("tail", "--no-follow").stdout.splitlines()
+    assert [line.split()[2] for line in human] == [e["kind"] for e in events]
 
 
 def test_tail_follow_shows_new_objects_and_ctrl_c_exits_0(
@@ -300,13 +361,29 @@ def test_status_shows_queues_processed_inputs_and_errors(
     assert cli("upload", str(SAMPLE)).exit_code == 0
     assert cli("upload", str(bad)).exit_code == 1
     stack.sqs.send_message(QueueUrl=stack.res.dlq_url, MessageBody="{}")
-    result = cli("status", "--last", "3")
+    result = cli("status", "--last", "3", "--json")
     assert result.exit_code == 0, result.output
-    out = flat(result.stdout)
-    assert f"output_bucket │ {stack.res.output_bucket} │ ORDERS_OUTPUT_BUCKET" in out
-    assert "DLQ │ 1 │ 0 │ 0" in out
-    assert "Last processed inputs" in out and "sample_orders.csv │ 29 │ 29 │ 0" in out
-    assert "Last errors" in out and "bad.csv │ MissingColumnsError" in out
+    payload = document(result)
+    assert payload["settings"]["output_bucket"] == {
+        "value": stack.res.output_bucket,
+        "from": "ORDERS_OUTPUT_BUCKET",
+    }
+    assert payload["dlq"] == {"url": stack.res.dlq_url, "visible": 1, "in_flight": 0, "delayed": 0}
+    assert payload["queue"]["url"] == stack.res.queue_url
+    (processed,) = payload["processed"]
+    assert processed["input"]["key"] == "sample_orders.csv"
+    assert (processed["rows_read"], processed["rows_valid"], processed["rows_rejected"]) == (
+        29,
+        29,
+        0,
+    )
+    (error,) = payload["errors"]
+    assert error["input"]["key"] == "bad.csv" and error["error_type"] == "MissingColumnsError"
+    human = cli("status", "--last", "3")
+    assert human.exit_code == 0, human.output
+    out = flat(human.stdout)
+    for title in ("Stack", "Queues", "Last processed inputs", "Last errors"):
+        assert title in out
     assert "1 message(s) in the DLQ" in out and "orders redrive" in out
 
 
@@ -360,6 +437,9 @@ def test_reprocess_of_processed_input_is_skipped_unless_new_version(
     assert skipped.exit_code == 0, skipped.output
     assert "skipped" in skipped.stdout and "already processed" in skipped.stdout
     assert "--new-version" in skipped.stdout
+    (item,) = document(cli("reprocess", "sample_orders.csv", "--json"))
+    assert (item["key"], item["status"]) == ("sample_orders.csv", "already-processed")
+    assert item["detail"] in manifests_before
 
     again = cli("reprocess", "sample_orders.csv", "--new-version")
     assert again.exit_code == 0, again.output
@@ -371,9 +451,14 @@ def test_reprocess_of_processed_input_is_skipped_unless_new_version(
 
 
 def test_reprocess_of_a_missing_key_fails(stack: Stack) -> None:
-    result = cli("reprocess", "nope.csv")
+    put_input(stack, "there.csv", SAMPLE.read_bytes())
+    result = cli("reprocess", "nope.csv", "there.csv", "--json")
     assert result.exit_code == 1
-    assert "no object" in result.stderr
+    assert [(i["key"], i["status"]) for i in json.loads(result.stdout)] == [
+        ("nope.csv", "missing"),
+        ("there.csv", "queued"),
+    ]
+    assert result.stderr == f"error: no object s3://{stack.res.input_bucket}/nope.csv\n"
 
 
 # --- redrive and the DLQ ----------------------------------------------------------------
@@ -383,9 +468,9 @@ def test_redrive_moves_every_dlq_message_back(stack: Stack) -> None:
     bodies = [json.dumps({"n": i}) for i in range(13)]
     for body in bodies:
         stack.sqs.send_message(QueueUrl=stack.res.dlq_url, MessageBody=body)
-    result = cli("redrive", "--max", "3")
+    result = cli("redrive", "--max", "3", "--json")
     assert result.exit_code == 0, result.output
-    assert "moved 3 message(s)" in result.stdout
+    assert json.loads(result.stdout) == {"moved": 3, "failed": 0}
     result = cli("redrive")
     assert result.exit_code == 0, result.output
     assert "moved 10 message(s)" in result.stdout

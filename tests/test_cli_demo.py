@@ -51,9 +51,8 @@ def test_demo_runs_the_sample_end_to_end_and_leaves_nothing(system_tmp: Path) ->
     assert "notification acknowledged without work (s3:TestEvent)" in out
     assert "uploaded s3://orders-demo-input/sample_orders.csv" in out
     assert "file processed object_key=sample_orders.csv rows_read=29 rows_valid=29" in out
-    assert "Most profitable region" in out and "│ East │ 1059.15 │" in out
-    assert "│ Technology │ Same Day │ 2 │" in out
-    assert "Orders by category and sub-category" in out
+    assert "Most profitable region" in out and "Most common ship mode by category" in out
+    assert "Orders by category and sub-category" in out and "Summary" in out
     assert list(system_tmp.iterdir()) == []  # the temporary folder is gone
     assert tempfile.tempdir == str(system_tmp)  # the function's /tmp was put back
     assert os.environ["AWS_ACCESS_KEY_ID"] == "testing"  # fake demo keys were put back
@@ -67,12 +66,23 @@ def test_demo_with_several_files_and_keep(system_tmp: Path, tmp_path: Path) -> N
     keep = tmp_path / "kept"
     result = runner.invoke(
         app,
-        ["demo", "--file", str(SAMPLE), "--file", str(bad), "--keep", str(keep)],
-        terminal_width=160,
+        ["demo", "--file", str(SAMPLE), "--file", str(bad), "--keep", str(keep), "--json"],
     )
     assert result.exit_code == 1  # one input was rejected
-    out = " ".join(result.stdout.split())
-    assert "1059.15" in out and "Input rejected" in out and "MissingColumnsError" in out
+    payload = json.loads(result.stdout)  # the document alone: no progress, no handler lines
+    assert payload["kept"] == str(keep)
+    processed, rejected = payload["files"]
+    assert processed["status"] == "processed"
+    assert processed["input"]["key"] == "sample_orders.csv"
+    assert processed["reports"]["most_profitable_region"] == [
+        {"region": "East", "total_profit": "1059.15"}
+    ]
+    assert {"category": "Technology", "ship_mode": "Same Day", "order_count": 2} in processed[
+        "reports"
+    ]["most_common_ship_mode_by_category"]
+    assert processed["manifest"]["rows_read"] == 29
+    assert rejected["status"] == "rejected"
+    assert rejected["error"]["error_type"] == "MissingColumnsError"
     manifests = list((keep / "output" / "manifests").glob("*.json"))
     errors = list((keep / "output" / "errors").glob("*.json"))
     assert len(manifests) == 1 and len(errors) == 1
@@ -97,12 +107,17 @@ def test_demo_names_missing_requirements(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(demo, "find_spec", lambda name: None if name == "moto" else object())
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 1
-    assert "orders demo needs moto[server]: pip install -e '.[dev]'" in result.stderr
+    assert result.stderr == (
+        "error: orders demo needs moto[server]: pip install 'orders-pipeline[demo]' "
+        "(in a checkout: make install)\n"
+    )
 
 
 def test_demo_refuses_a_missing_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--file", str(tmp_path / "nope.csv")])
     assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert "does not exist" in line
 
 
 # --- the consumer ------------------------------------------------------------------------

@@ -229,6 +229,27 @@ def test_dry_run_prints_every_command_and_runs_nothing(fake: Path) -> None:
     assert not (fake / "outputs.json").exists()
 
 
+def test_deploy_finds_the_checkout_from_the_flag_the_environment_or_the_cwd(
+    fake: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # not a checkout: an installed CLI has no Dockerfile beside it
+    result = runner.invoke(app, ["deploy", "--dry-run"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {tmp_path} is not a checkout of orders-pipeline (no terraform/assignment/ in "
+        "it): run from the checkout, pass --project-dir DIR or set ORDERS_PROJECT_DIR\n"
+    )
+    for args, env in (
+        (["--project-dir", str(ROOT)], {}),
+        ([], {"ORDERS_PROJECT_DIR": str(ROOT)}),
+    ):
+        result = runner.invoke(app, ["deploy", "--dry-run", *args], env=env)
+        assert result.exit_code == 0, result.output
+        assert f"--load --tag '<ecr_repository_url>:{COMMIT}' {ROOT}" in " ".join(
+            result.stdout.split()
+        )
+
+
 def test_failing_step_stops_with_the_tools_stderr_and_a_hint(fake: Path) -> None:
     fail_when(fake, "buildx build", 1, "ERROR: failed to solve: no space left on device")
     result = runner.invoke(app, ["deploy", "--auto-approve"])

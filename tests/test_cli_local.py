@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app, input_stem
+from cli.main import app
 from shared import __version__
 from shared.core import reports
 from tests.helpers import BRIEF_HEADER, SAMPLE, row
@@ -46,13 +46,29 @@ def test_run_local_default_output_dir(tmp_path: Path, monkeypatch: pytest.Monkey
     src.write_bytes(gzip.compress(SAMPLE.read_bytes()))
     result = runner.invoke(app, ["run-local", str(src)])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "reports" / "My Orders" / "most_profitable_region.csv").read_text() == (
+    # The folder is the S3 layout's safe stem of the name (shared.aws.layout.key_stem).
+    assert (tmp_path / "reports" / "My-Orders" / "most_profitable_region.csv").read_text() == (
         "region,total_profit\nEast,1059.15\n"
     )
 
 
-def test_run_local_json(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["run-local", str(SAMPLE), "-o", str(tmp_path), "--format", "json"])
+@pytest.mark.parametrize(("name", "folder"), [("..csv", "input"), ("...csv.gz", "input")])
+def test_run_local_default_output_dir_stays_inside_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, folder: str
+) -> None:
+    """A name that sanitises to nothing gets a safe default, never `reports/..`."""
+    monkeypatch.chdir(tmp_path)
+    src = tmp_path / name
+    src.write_bytes(SAMPLE.read_bytes())
+    result = runner.invoke(app, ["run-local", str(src), "--json"])
+    assert result.exit_code == 0, result.output
+    written = Path(json.loads(result.stdout)["files"]["summary"])
+    assert written.parent == Path("reports") / folder
+
+
+@pytest.mark.parametrize("flag", [["--json"], ["--format", "json"], ["-f", "json"]])
+def test_run_local_json(tmp_path: Path, flag: list[str]) -> None:
+    result = runner.invoke(app, ["run-local", str(SAMPLE), "-o", str(tmp_path), *flag])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload["reports"]["most_profitable_region"] == [
@@ -93,10 +109,13 @@ def test_file_level_error_exits_1_with_one_line_on_stderr(tmp_path: Path) -> Non
     assert not out.exists()
 
 
-def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+def test_missing_file_is_a_usage_error_in_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run-local", str(tmp_path / "nope.csv")])
     assert result.exit_code == 2
-    assert "does not exist" in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: Invalid value for 'FILE'")
+    assert f"{tmp_path / 'nope.csv'}' does not exist" in line
+    assert line.endswith("(see: orders run-local --help)")
 
 
 def test_bad_format_is_a_usage_error() -> None:
@@ -110,6 +129,13 @@ def test_generate_is_deterministic_and_readable(tmp_path: Path) -> None:
         result = runner.invoke(app, ["generate", str(path), "--rows", "3000", "--seed", seed])
         assert result.exit_code == 0, result.output
         assert "wrote 3,000 rows" in result.stdout
+    d = tmp_path / "d.csv"
+    as_json = runner.invoke(app, ["generate", str(d), "-n", "10", "--json"])
+    assert json.loads(as_json.stdout) == {
+        "path": str(d),
+        "rows": 10,
+        "bytes_written": d.stat().st_size,
+    }
     assert a.read_bytes() == b.read_bytes()
     assert a.read_bytes() != c.read_bytes()
     assert a.read_text().splitlines()[0] == BRIEF_HEADER
@@ -149,20 +175,6 @@ def test_generate_rejects_bad_arguments(tmp_path: Path) -> None:
         ).exit_code
         == 2
     )
-
-
-@pytest.mark.parametrize(
-    ("name", "stem"),
-    [
-        ("orders.csv", "orders"),
-        ("orders.csv.gz", "orders"),
-        ("a.b.CSV", "a.b"),
-        ("x.gz", "x"),
-        (".csv", ".csv"),
-    ],
-)
-def test_input_stem(name: str, stem: str) -> None:
-    assert input_stem(Path(name)) == stem
 
 
 @pytest.mark.parametrize(

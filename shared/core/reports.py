@@ -59,16 +59,19 @@ class Reports:
 
     def as_dict(self) -> dict[str, list[dict[str, str | int]]]:
         """JSON-ready form: report name -> rows; money stays an exact decimal string."""
-        out: dict[str, list[dict[str, str | int]]] = {}
-        for name in ANALYTICS_REPORTS:
-            out[name] = [
-                {
-                    col: int(value) if col == "order_count" else value
-                    for col, value in zip(COLUMNS[name], row, strict=True)
-                }
-                for row in self.rows(name)
-            ]
-        return out
+        return {name: records(name, self.rows(name)) for name in ANALYTICS_REPORTS}
+
+
+def records(report: str, rows: Iterable[Sequence[str]]) -> list[dict[str, str | int]]:
+    """A report's CSV rows as JSON-ready objects: counts as integers, money as exact decimal
+    strings (the same shape whether the rows were computed here or read back from S3)."""
+    return [
+        {
+            col: int(value) if col == "order_count" else value
+            for col, value in zip(COLUMNS[report], row, strict=True)
+        }
+        for row in rows
+    ]
 
 
 def most_profitable_regions(totals: Mapping[str, Decimal]) -> list[tuple[str, Decimal]]:

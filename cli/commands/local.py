@@ -1,0 +1,62 @@
+"""``orders run-local`` and ``orders generate``: the analytics on this machine, no AWS."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli import render
+from cli.options import Json
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def run_local(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False, readable=True, help="Order CSV (or gzip) file."
+        ),
+    ],
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--output-dir", "-o", help="Where to write the reports (default: reports/<file stem>/)."
+        ),
+    ] = None,
+    as_json: Json = False,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="How to print the result (--json).")
+    ] = OutputFormat.table,
+) -> None:
+    """Compute the reports for FILE and write the four CSVs plus summary.json."""
+    from shared.aws.layout import key_stem
+    from shared.core import pipeline
+
+    target = output_dir or Path("reports") / key_stem(file.name)
+    result = pipeline.run_file(file, target)
+    render.local_run(result, target, as_json or fmt is OutputFormat.json)
+
+
+def generate(
+    out: Annotated[Path, typer.Argument(dir_okay=False, help="File to write.")],
+    *,
+    rows: Annotated[int, typer.Option("--rows", "-n", min=0, help="Number of order lines.")],
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same bytes.")] = 0,
+    dirty_share: Annotated[
+        float, typer.Option("--dirty-share", min=0.0, max=1.0, help="Share of rows to corrupt.")
+    ] = 0.01,
+    gzip: Annotated[bool, typer.Option("--gzip", help="Gzip the output.")] = False,
+    as_json: Json = False,
+) -> None:
+    """Write deterministic synthetic orders in the brief's schema."""
+    from shared.core.generate import generate_orders
+
+    result = generate_orders(out, rows, seed=seed, dirty_share=dirty_share, compress=gzip)
+    render.generated(result, as_json)
