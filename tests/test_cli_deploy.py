@@ -347,6 +347,23 @@ def test_image_tag_outside_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     assert re.fullmatch(r"build-\d{8}T\d{6}Z", deploy.image_tag(tmp_path))
 
 
+def image_uri_validation(variables_tf: Path) -> str:
+    """The pattern in ``regex("...")`` of the ``image_uri`` variable's validation, unescaped."""
+    text = variables_tf.read_text()
+    block = text[text.index('variable "image_uri"') :]
+    block = block[: block.index("\n}\n")]
+    (literal,) = re.findall(r'regex\("((?:[^"\\]|\\.)*)"', block)
+    return re.sub(r"\\(.)", r"\1", literal)
+
+
+@pytest.mark.parametrize(
+    "variables_tf", ["terraform/assignment/variables.tf", "terraform/modules/lambda/variables.tf"]
+)
+def test_terraform_validates_image_uri_with_the_one_pattern(variables_tf: str) -> None:
+    """cli/deploy.py's IMAGE_URI_PATTERN is the definition; Terraform's copies must match it."""
+    assert image_uri_validation(ROOT / variables_tf) == deploy.IMAGE_URI_PATTERN
+
+
 def test_repository_url_is_parsed() -> None:
     repo = deploy.Repository.parse(REPO_URL)
     assert (repo.account, repo.region, repo.name) == (ACCOUNT, "us-west-2", REPO_NAME)

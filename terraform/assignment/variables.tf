@@ -72,6 +72,8 @@ variable "image_uri" {
   type        = string
   default     = null
 
+  # The pattern is cli/deploy.py's IMAGE_URI_PATTERN, its one definition; tests/test_cli_deploy.py
+  # checks that this copy is identical.
   validation {
     condition     = var.image_uri == null || can(regex("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9]+(?:[._/-][a-z0-9]+)*@sha256:[0-9a-f]{64}$", coalesce(var.image_uri, "-")))
     error_message = "image_uri must be in digest form <account>.dkr.ecr.<region>.amazonaws.com/<repo>@sha256:<64 lower-case hex>; a tag such as :latest is not accepted (Lambda would keep running whatever the tag pointed to when it was deployed). Get the digest from `docker buildx build ... --push` or `aws ecr describe-images`."

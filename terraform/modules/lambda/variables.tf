@@ -19,6 +19,8 @@ variable "image_uri" {
   description = "Container image in digest form: <account>.dkr.ecr.<region>.amazonaws.com/<repo>@sha256:<64 hex>. A digest pins the exact image (a new push changes the plan); tags such as :latest are refused."
   type        = string
 
+  # The pattern is cli/deploy.py's IMAGE_URI_PATTERN, its one definition; tests/test_cli_deploy.py
+  # checks that this copy is identical.
   validation {
     condition     = var.image_uri != null && can(regex("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9]+(?:[._/-][a-z0-9]+)*@sha256:[0-9a-f]{64}$", coalesce(var.image_uri, "-")))
     error_message = "image_uri must be set, in digest form <account>.dkr.ecr.<region>.amazonaws.com/<repo>@sha256:<64 lower-case hex> (no tag, never :latest). Before the first image exists, apply only the ECR repository (see terraform/README.md), push, then pass image_uri."
