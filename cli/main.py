@@ -448,14 +448,15 @@ def reprocess(
 @app.command()
 def redrive(
     limit: Annotated[
-        int | None, typer.Option("--max", min=1, help="Move at most this many messages.")
+        int | None,
+        typer.Option("--max", min=1, max=500, help="Move at most this many messages per second."),
     ] = None,
     queue_url: QueueUrlOpt = None,
     dlq_url: DlqUrlOpt = None,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
 ) -> None:
-    """Move messages from the dead-letter queue back to the queue, to be processed again."""
+    """Move the dead-letter queue's messages back to the queue (an SQS move task)."""
     from cli import cloud
 
     cfg = resolve_config(
@@ -471,12 +472,15 @@ def redrive(
             dlq_url=cfg.require("dlq_url"),
             queue_url=cfg.require("queue_url"),
             limit=limit,
+            progress=lambda p: err.print(
+                f"move task {p.status.lower()}: {p.moved}/{p.to_move} message(s)", highlight=False
+            ),
         )
     console.print(
         f"moved {result.moved} message(s) from the DLQ back to the queue", highlight=False
     )
     if result.failed:
-        raise fail(f"{result.failed} message(s) could not be sent; they stay in the DLQ")
+        raise fail(f"the move task was cancelled; {result.failed} message(s) stay in the DLQ")
 
 
 def _stack_setup(
@@ -658,7 +662,7 @@ def query(
     name: Annotated[
         str,
         typer.Argument(
-            help="Named query: a file stem of terraform/modules/analytics/queries/*.sql.",
+            help="Named query: a file stem of the package's cli/queries/*.sql.",
             show_default=False,
         ),
     ],
