@@ -1,100 +1,93 @@
 """The analytics module's named queries: run on Athena, or on DuckDB over a local copy.
 
-The SQL lives in ``terraform/modules/analytics/queries/<name>.sql``; Terraform
-turns each file into an Athena named query, and ``--local`` runs the same text
-on DuckDB over a folder laid out like the two buckets::
+The SQL files are package data, ``cli/queries/<name>.sql``, read with
+``importlib.resources`` (so an installed CLI has them); the Terraform root
+passes the same files to the analytics module, which makes each one an Athena
+named query. ``--local`` runs the same text on DuckDB over a folder laid out
+like the two buckets::
 
-    <root>/input/...                                   order files (.csv, .csv.gz)
-    <root>/output/reports/<report>/ingest_date=.../    report CSVs
-    <root>/output/manifests/*.json                     one JSON object per file
-    <root>/output/errors/*.json
+    <root>/input/...                                                order files
+    <root>/output/reports/<report>/ingest_date=YYYY-MM-DD/*.csv     report CSVs
+    <root>/output/manifests/ingest_date=YYYY-MM-DD/*.json           one JSON object each
+    <root>/output/errors/ingest_date=YYYY-MM-DD/*.json
 
 (``orders demo --keep <root>`` writes exactly that.) The local views carry the
-Glue tables' names and columns, all text as in the catalog, so a query that
-passes here reads the same tables in Athena; ``tests/test_analytics_sql.py``
-checks its results against the core's reports.
+Glue tables' names and columns, derived from the same definitions (the report
+columns of ``shared.core.reports``, the brief's header of ``shared.core.schema``,
+the record fields of ``shared.aws.records``), so a query that passes here reads
+the same tables in Athena; ``tests/test_analytics_sql.py`` checks its results
+against the core's reports and the Glue tables against these definitions.
 """
 
 from __future__ import annotations
 
 import csv
-import gzip
+import re
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
+from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from cli.config import project_root
-from shared.aws.layout import ERRORS_PREFIX, MANIFESTS_PREFIX, REPORTS_PREFIX, is_input_key
-from shared.core import reports
-from shared.core.source import GZIP_MAGIC
+from shared.aws import records
+from shared.aws.layout import PARTITION, REPORTS_PREFIX, is_input_key
+from shared.core import errors, reports, schema, source
 
-QUERIES_SUBDIR = Path("terraform") / "modules" / "analytics" / "queries"
+QUERIES_PACKAGE = "cli"
+QUERIES_FOLDER = "queries"
 
 # The Glue tables (terraform/modules/analytics) as (name, columns); every CSV column is a string.
 REPORT_TABLES: dict[str, tuple[str, ...]] = {
     name: reports.COLUMNS[name] for name in reports.REPORT_NAMES
 }
 ORDERS_TABLE = "orders"
-ORDERS_COLUMNS: tuple[str, ...] = (
-    "order_id",
-    "order_date",
-    "ship_mode",
-    "segment",
-    "country",
-    "city",
-    "state",
-    "postal_code",
-    "region",
-    "category",
-    "sub_category",
-    "product_id",
-    "cost_price",
-    "list_price",
-    "quantity",
-    "discount_percent",
-)
-_INPUT_STRUCT = (
-    "STRUCT(bucket VARCHAR, key VARCHAR, version_id VARCHAR, etag VARCHAR, size BIGINT, "
-    "last_modified VARCHAR)"
-)
-# JSON tables: column -> DuckDB type matching the Glue type.
+# The brief's header by position, normalised as the core matches names (order_id, ...).
+ORDERS_COLUMNS: tuple[str, ...] = tuple(schema.normalise_column(c) for c in schema.BRIEF_HEADER)
+
+# Glue (Hive) scalar types and the DuckDB types the local views use for them.
+_SCALAR_TYPES = {
+    "string": "VARCHAR",
+    "int": "INTEGER",
+    "bigint": "BIGINT",
+    "double": "DOUBLE",
+    "boolean": "BOOLEAN",
+}
+_COMPOSITE = re.compile(r"^(struct|map)<(.*)>$")
+
+
+def _split_top(text: str) -> list[str]:
+    """Split ``a:int,b:map<string,int>`` on the commas outside angle brackets."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += (char == "<") - (char == ">")
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [*parts, current]
+
+
+def duckdb_type(glue_type: str) -> str:
+    """The DuckDB type of a Glue column type (scalars, ``struct<...>``, ``map<k,v>``)."""
+    match = _COMPOSITE.match(glue_type)
+    if match is None:
+        return _SCALAR_TYPES[glue_type]
+    kind, inner = match.groups()
+    if kind == "map":
+        key, value = _split_top(inner)
+        return f"MAP({duckdb_type(key)}, {duckdb_type(value)})"
+    fields = (part.split(":", 1) for part in _split_top(inner))
+    return "STRUCT(" + ", ".join(f"{n} {duckdb_type(t)}" for n, t in fields) + ")"
+
+
+# JSON tables: name -> (prefix, column -> DuckDB type), from the record contract.
 JSON_TABLES: dict[str, tuple[str, dict[str, str]]] = {
-    "manifests": (
-        MANIFESTS_PREFIX,
-        {
-            "manifest_version": "INTEGER",
-            "source_id": "VARCHAR",
-            "input": _INPUT_STRUCT,
-            "ingest_date": "VARCHAR",
-            "compressed": "BOOLEAN",
-            "data_bytes": "BIGINT",
-            "rows_read": "BIGINT",
-            "rows_valid": "BIGINT",
-            "rows_rejected": "BIGINT",
-            "rows_skipped_blank": "BIGINT",
-            "rejects_by_reason": "MAP(VARCHAR, BIGINT)",
-            "outputs": "MAP(VARCHAR, VARCHAR)",
-            "code_version": "VARCHAR",
-            "engine_duration_seconds": "DOUBLE",
-            "duration_seconds": "DOUBLE",
-            "processed_at": "VARCHAR",
-        },
-    ),
-    "errors": (
-        ERRORS_PREFIX,
-        {
-            "manifest_version": "INTEGER",
-            "source_id": "VARCHAR",
-            "input": _INPUT_STRUCT,
-            "error_type": "VARCHAR",
-            "message": "VARCHAR",
-            "code_version": "VARCHAR",
-            "recorded_at": "VARCHAR",
-        },
-    ),
+    table: (prefix, {name: duckdb_type(glue) for name, glue in columns})
+    for table, (prefix, columns) in records.GLUE_TABLES.items()
 }
 
 
@@ -114,24 +107,26 @@ class QueryResult:
 # --- the SQL files --------------------------------------------------------------------------------
 
 
-def queries_dir(root: Path | None = None) -> Path:
-    return (root or project_root()) / QUERIES_SUBDIR
+def queries_dir() -> Traversable:
+    """The ``.sql`` files shipped in the package (a folder in a checkout or a wheel)."""
+    return resources.files(QUERIES_PACKAGE).joinpath(QUERIES_FOLDER)
 
 
-def query_names(directory: Path | None = None) -> list[str]:
+def query_names() -> list[str]:
     """The named queries: one per ``.sql`` file, named by its stem."""
-    directory = directory or queries_dir()
-    return sorted(p.stem for p in directory.glob("*.sql"))
+    return sorted(
+        entry.name.removesuffix(".sql")
+        for entry in queries_dir().iterdir()
+        if entry.name.endswith(".sql") and entry.is_file()
+    )
 
 
-def load_sql(name: str, directory: Path | None = None) -> str:
+def load_sql(name: str) -> str:
     """The text of query ``name``; an unknown name lists the known ones."""
-    directory = directory or queries_dir()
-    path = directory / f"{name}.sql"
-    if not path.is_file():
-        known = ", ".join(query_names(directory)) or f"none in {directory}"
+    if name not in query_names():
+        known = ", ".join(query_names()) or "none"
         raise QueryError(f"no query named {name!r} (known: {known})")
-    return path.read_text(encoding="utf-8")
+    return queries_dir().joinpath(f"{name}.sql").read_text(encoding="utf-8")
 
 
 # --- local: DuckDB over a folder ------------------------------------------------------------------
@@ -165,7 +160,9 @@ def _load_orders(con: Any, files: Sequence[Path]) -> None:
     says; the first line of each file is skipped; a short line leaves the last
     columns empty and a long line's extra fields are dropped. DuckDB's reader
     rejects files whose widths differ, so each file is re-written first as a
-    uniform 16-column CSV (into the table; no file is kept).
+    uniform 16-column CSV (into the table; no file is kept). Gzip files are
+    decompressed by the core's reader (``shared.core.source``): a corrupt one
+    fails as its one-line ``CorruptGzipError``.
     """
     width = len(ORDERS_COLUMNS)
     columns = ", ".join(f"'{c}': 'VARCHAR'" for c in ORDERS_COLUMNS)
@@ -175,15 +172,18 @@ def _load_orders(con: Any, files: Sequence[Path]) -> None:
     with tempfile.TemporaryDirectory(prefix="orders-query-") as tmp:
         for n, path in enumerate(files):
             uniform = Path(tmp) / f"{n}.csv"
-            data = path.read_bytes()
-            if data.startswith(GZIP_MAGIC):
-                data = gzip.decompress(data)
-            lines = data.decode("utf-8", errors="replace").splitlines(keepends=True)[1:]
-            records = [r[:width] + [""] * (width - len(r)) for r in csv.reader(lines) if r]
-            if not records:
+            plain = Path(tmp) / f"{n}.plain"
+            if source.is_gzip(path):
+                source.gunzip(path, plain, str(path))
+            else:
+                plain = path
+            with plain.open(encoding="utf-8", errors="replace", newline="") as fh:
+                fh.readline()  # the header line, skipped by position as Athena does
+                rows = [r[:width] + [""] * (width - len(r)) for r in csv.reader(fh) if r]
+            if not rows:
                 continue
             with uniform.open("w", encoding="utf-8", newline="") as out:
-                csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(records)
+                csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(rows)
             con.execute(
                 f"INSERT INTO {ORDERS_TABLE} SELECT * FROM read_csv({_quote(uniform)}, "
                 f"header = false, columns = {{{columns}}}, delim = ',', quote = '\"', "
@@ -202,41 +202,43 @@ def local_connection(root: Path) -> Any:
     csv_options = "header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"'"
     for table, columns in REPORT_TABLES.items():
         folder = output / REPORTS_PREFIX / table
-        files = sorted(folder.glob("ingest_date=*/*.csv"))
-        typed = dict.fromkeys((*columns, "ingest_date", "$path"), "VARCHAR")
+        files = sorted(folder.glob(f"{PARTITION}=*/*.csv"))
+        typed = dict.fromkeys((*columns, PARTITION, "$path"), "VARCHAR")
         if not files:
             con.execute(f"CREATE VIEW {table} AS {_no_rows(typed)}")
             continue
         # The rejected-rows files end with each input's own columns: union them by name.
         select = ", ".join(f'"{c}"' for c in columns)
         con.execute(
-            f"CREATE VIEW {table} AS SELECT {select}, CAST(ingest_date AS VARCHAR) AS ingest_date, "
+            f"CREATE VIEW {table} AS SELECT {select}, CAST({PARTITION} AS VARCHAR) AS {PARTITION}, "
             f'filename AS "$path" FROM read_csv([{", ".join(map(_quote, files))}], {csv_options}, '
             "hive_partitioning = true, hive_types_autocast = false, union_by_name = true, "
             "filename = true)"
         )
     _load_orders(con, _csv_files(root / "input"))
     for table, (prefix, types) in JSON_TABLES.items():
-        files = sorted((output / prefix).glob("*.json"))
+        files = sorted((output / prefix).glob(f"{PARTITION}=*/*.json"))
         if not files:
-            con.execute(f"CREATE VIEW {table} AS {_no_rows(types)}")
+            con.execute(f"CREATE VIEW {table} AS {_no_rows({**types, PARTITION: 'VARCHAR'})}")
             continue
         spec = ", ".join(f"'{c}': '{t}'" for c, t in types.items())
+        select = ", ".join(f'"{c}"' for c in types)
         con.execute(
-            f"CREATE VIEW {table} AS SELECT * FROM read_json([{', '.join(map(_quote, files))}], "
-            f"format = 'newline_delimited', columns = {{{spec}}})"
+            f"CREATE VIEW {table} AS SELECT {select}, CAST({PARTITION} AS VARCHAR) AS {PARTITION} "
+            f"FROM read_json([{', '.join(map(_quote, files))}], format = 'newline_delimited', "
+            f"columns = {{{spec}}}, hive_partitioning = true, hive_types_autocast = false)"
         )
     return con
 
 
-def run_local(name: str, root: Path, directory: Path | None = None) -> QueryResult:
+def run_local(name: str, root: Path) -> QueryResult:
     """Run query ``name`` with DuckDB over the local layout at ``root``.
 
     Unreadable files under ``root`` fail as a one-line ``QueryError``.
     """
     import duckdb
 
-    sql = load_sql(name, directory)
+    sql = load_sql(name)
     try:
         con = local_connection(root)
         try:
@@ -247,6 +249,8 @@ def run_local(name: str, root: Path, directory: Path | None = None) -> QueryResu
             con.close()
     except duckdb.Error as exc:
         raise QueryError(f"{name}: {str(exc).splitlines()[0]}") from None
+    except errors.InputFileError as exc:
+        raise QueryError(f"{name}: {exc}") from None
     return QueryResult(columns, rows, detail=f"DuckDB over {root}")
 
 
@@ -255,13 +259,24 @@ def run_local(name: str, root: Path, directory: Path | None = None) -> QueryResu
 _DONE = ("SUCCEEDED", "FAILED", "CANCELLED")
 
 
+_BATCH = 50  # BatchGetNamedQuery takes at most 50 ids
+
+
 def find_named_query(athena: Any, workgroup: str, name: str) -> dict[str, Any]:
-    """The named query ``name`` of ``workgroup`` (QueryString, Database, ...)."""
+    """The named query ``name`` of ``workgroup`` (QueryString, Database, ...).
+
+    One ``ListNamedQueries`` page and one ``BatchGetNamedQuery`` per 50 queries,
+    stopping at the batch that holds ``name``.
+    """
     found: dict[str, dict[str, Any]] = {}
     for page in athena.get_paginator("list_named_queries").paginate(WorkGroup=workgroup):
-        for query_id in page.get("NamedQueryIds", []):
-            query = athena.get_named_query(NamedQueryId=query_id)["NamedQuery"]
-            found[query["Name"]] = query
+        ids = page.get("NamedQueryIds", [])
+        for start in range(0, len(ids), _BATCH):
+            batch = athena.batch_get_named_query(NamedQueryIds=ids[start : start + _BATCH])
+            for query in batch.get("NamedQueries", []):
+                found[query["Name"]] = query
+            if name in found:
+                return found[name]
     if name not in found:
         known = ", ".join(sorted(found)) or "none"
         raise QueryError(

@@ -397,6 +397,12 @@ def reprocessed(bucket: str, results: Sequence[cloud.Reprocessed]) -> None:
             )
 
 
+def move_progress(progress: cloud.MoveProgress) -> None:
+    """One stderr line per progress report of a DLQ move task."""
+    total = "?" if progress.to_move is None else progress.to_move
+    note(f"move task {progress.status.lower()}: {progress.moved}/{total} message(s)")
+
+
 def redriven(result: cloud.Redriven) -> None:
     out.print(f"moved {result.moved} message(s) from the DLQ back to the queue", highlight=False)
 

@@ -76,9 +76,10 @@ echo "terraform: $("$TERRAFORM" version | head -1); provider source: ${TF_PROVID
 # --- 3. fmt, init/validate/test, on a clean copy ---------------------------------------------------
 # A copy without local state, .terraform dirs or lock files: the checks never touch (or trip over)
 # what a real deployment left in the working tree. Paths below are relative to the repository.
+# cli/queries/ comes along: the root stack reads the named queries' SQL files from there.
 mkdir "$WORK/src"
 tar -C "$ROOT" --exclude='.terraform' --exclude='.terraform.lock.hcl' --exclude='*.tfstate' \
-  --exclude='*.tfstate.*' --exclude='*.tfplan' -cf - "$TF_DIR" | tar -C "$WORK/src" -xf -
+  --exclude='*.tfstate.*' --exclude='*.tfplan' -cf - "$TF_DIR" cli/queries | tar -C "$WORK/src" -xf -
 
 step "terraform fmt -check -recursive $TF_DIR/"
 (cd "$WORK/src" && "$TERRAFORM" fmt -check -recursive -diff "$TF_DIR/") ||

@@ -9,7 +9,11 @@ from pathlib import Path
 import pytest
 
 from shared.core import pipeline, reports
+from tests import moto_gaps
 from tests.helpers import write_input
+
+# APIs the CLI uses that moto does not implement yet (SQS move tasks, Athena batch get).
+moto_gaps.install()
 
 # Rendered output must not depend on the terminal the suite runs in: rich and Typer size their
 # panels and tables from these when they are first created (nothing above imports them), so

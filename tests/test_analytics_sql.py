@@ -23,10 +23,10 @@ from moto import mock_aws
 
 from cli import query
 from cli.demo import export_bucket
-from shared.aws import processor
+from shared.aws import processor, records
 from shared.aws.events import ObjectEvent
-from shared.aws.layout import ObjectRef
-from shared.core import generate, pipeline, reports
+from shared.aws.layout import PARTITION, ObjectRef
+from shared.core import generate, pipeline, reports, schema
 from shared.core.source import GZIP_MAGIC
 from tests.helpers import BRIEF_HEADER, ROOT, SAMPLE, row
 
@@ -100,36 +100,48 @@ def glue_locals() -> dict[str, Any]:
     return {k: v for block in blocks for k, v in block.items()}
 
 
-# Glue (Hive) type -> the DuckDB type the local view must use for the same column.
-GLUE_TO_DUCKDB = {
-    "string": "VARCHAR",
-    "int": "INTEGER",
-    "bigint": "BIGINT",
-    "double": "DOUBLE",
-    "boolean": "BOOLEAN",
-    "map<string,bigint>": "MAP(VARCHAR, BIGINT)",
-    "map<string,string>": "MAP(VARCHAR, VARCHAR)",
-}
-
-
-def test_local_views_mirror_the_glue_tables() -> None:
-    """Queries that pass on the DuckDB views see the same tables and columns in Athena."""
+def test_glue_tables_are_the_python_contracts() -> None:
+    """The Glue columns (HCL cannot import Python) equal the definitions they mirror."""
     glue = glue_locals()
-    assert glue["report_columns"] == {k: list(v) for k, v in query.REPORT_TABLES.items()}
-    assert glue["order_columns"] == list(query.ORDERS_COLUMNS)
-    fields = glue["input_struct"].removeprefix("struct<").removesuffix(">").split(",")
-    struct = ", ".join(f"{n} {GLUE_TO_DUCKDB[t]}" for n, t in (f.split(":") for f in fields))
-    for table, columns in glue["json_columns"].items():
-        local_types = query.JSON_TABLES[table][1]
-        assert [c["name"] for c in columns] == list(local_types), table
-        for c in columns:
-            glue_type = c["type"]
-            expected = (
-                f"STRUCT({struct})"
-                if glue_type == "${local.input_struct}"
-                else GLUE_TO_DUCKDB[glue_type]
-            )
-            assert local_types[c["name"]] == expected, c
+    assert glue["report_columns"] == {n: list(reports.COLUMNS[n]) for n in reports.REPORT_NAMES}
+    assert glue["order_columns"] == [schema.normalise_column(c) for c in schema.BRIEF_HEADER]
+    assert glue["input_struct"] == records.INPUT_TYPE
+    tables = {
+        table: [
+            (c["name"], c["type"].replace("${local.input_struct}", glue["input_struct"]))
+            for c in columns
+        ]
+        for table, columns in glue["json_columns"].items()
+    }
+    assert tables == {t: list(cols) for t, (_prefix, cols) in records.GLUE_TABLES.items()}
+
+
+def test_local_views_are_the_glue_tables(buckets: Buckets) -> None:
+    """Queries that pass on the DuckDB views see the same tables and columns in Athena."""
+    buckets.upload("sample_orders.csv", SAMPLE.read_bytes())
+    buckets.upload("empty.csv", b"")
+    con = query.local_connection(buckets.export())
+    try:
+        for table, (_prefix, columns) in records.GLUE_TABLES.items():
+            described = con.execute(f"DESCRIBE {table}").fetchall()
+            expected = [(n, query.duckdb_type(t)) for n, t in columns] + [(PARTITION, "VARCHAR")]
+            # DuckDB quotes reserved words in its type names (STRUCT(... "key" VARCHAR ...)).
+            assert [(r[0], r[1].replace('"', "")) for r in described] == expected, table
+        described = con.execute(f"DESCRIBE {query.ORDERS_TABLE}").fetchall()
+        assert [row[0] for row in described] == list(query.ORDERS_COLUMNS)
+    finally:
+        con.close()
+
+
+def test_duckdb_types_of_glue_types() -> None:
+    assert query.duckdb_type("map<string,bigint>") == "MAP(VARCHAR, BIGINT)"
+    assert query.duckdb_type(records.INPUT_TYPE) == (
+        "STRUCT(bucket VARCHAR, key VARCHAR, version_id VARCHAR, etag VARCHAR, size BIGINT, "
+        "last_modified VARCHAR)"
+    )
+    assert query.duckdb_type("struct<a:map<string,int>,b:double>") == (
+        "STRUCT(a MAP(VARCHAR, INTEGER), b DOUBLE)"
+    )
 
 
 def test_cumulative_queries_equal_the_core_on_the_sample(buckets: Buckets, tmp_path: Path) -> None:

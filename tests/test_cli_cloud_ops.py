@@ -12,11 +12,13 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
 from typer.testing import CliRunner, Result
 
 # The handler's logger keeps the stdout of its first import: not a CliRunner stream.
@@ -158,6 +160,7 @@ def test_upload_no_wait_stores_the_file_with_its_identity(stack: Stack) -> None:
         "key": "incoming/sample_orders.csv",
         "version_id": head["VersionId"],
         "etag": head["ETag"].strip('"'),
+        "last_modified": head["LastModified"].isoformat(),
         "size": SAMPLE.stat().st_size,
         "source_id": layout.source_id(
             layout.ObjectRef(
@@ -316,13 +319,13 @@ def test_tail_follow_shows_new_objects_and_ctrl_c_exits_0(
         "message": "s3://in/late.csv: file is empty (0 bytes)",
     }
 
+    late_key = layout.error_key("late-0123456789abcdef", datetime.now(UTC))
+
     def fake_sleep(seconds: float) -> None:
         calls.append(seconds)
         if len(calls) == 1:  # something arrives while tail waits
             stack.s3.put_object(
-                Bucket=stack.res.output_bucket,
-                Key="errors/late-0123456789abcdef.json",
-                Body=json.dumps(record).encode(),
+                Bucket=stack.res.output_bucket, Key=late_key, Body=json.dumps(record).encode()
             )
             return
         raise KeyboardInterrupt
@@ -331,7 +334,7 @@ def test_tail_follow_shows_new_objects_and_ctrl_c_exits_0(
     result = cli("tail", "--interval", "0.5")
     assert result.exit_code == 0, result.output
     assert calls == [0.5, 0.5]
-    assert "errors/late-0123456789abcdef.json" in result.stdout
+    assert late_key in result.stdout
     assert "EmptyFileError" in result.stdout
     assert "stopped" in result.stderr
 
@@ -387,6 +390,194 @@ def test_status_shows_queues_processed_inputs_and_errors(
     assert "1 message(s) in the DLQ" in out and "orders redrive" in out
 
 
+# --- what status and tail cost: S3 calls follow what they show, not the history ----------
+
+NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
+HISTORY_DAYS = 40
+PER_DAY = {layout.MANIFESTS_PREFIX: 60, layout.ERRORS_PREFIX: 15}  # 2,400 manifests, 600 errors
+PARTITION = "aws"
+
+
+class S3Calls:
+    """Every S3 operation a client makes, and how many keys its listings returned."""
+
+    def __init__(self, client: Any) -> None:
+        self.operations: list[str] = []
+        self.keys_listed = 0
+        client.meta.events.register("before-call.s3.*", self._before)
+        client.meta.events.register("after-call.s3.ListObjectsV2", self._after_list)
+
+    def _before(self, model: Any, **_kw: Any) -> None:
+        self.operations.append(model.name)
+
+    def _after_list(self, parsed: dict[str, Any], **_kw: Any) -> None:
+        self.keys_listed += len(parsed.get("Contents", []))
+
+    def count(self, operation: str) -> int:
+        return self.operations.count(operation)
+
+    def reset(self) -> None:
+        self.operations.clear()
+        self.keys_listed = 0
+
+
+def record(prefix: str, n: int, uploaded: datetime) -> tuple[str, bytes]:
+    """A small record of the layout: its key and body."""
+    sid = f"orders-{n:016x}"
+    key = (layout.manifest_key if prefix == layout.MANIFESTS_PREFIX else layout.error_key)(
+        sid, uploaded
+    )
+    body = {"source_id": sid, "input": {"bucket": "in", "key": f"{sid}.csv"}, "rows_read": n}
+    return key, json.dumps(body).encode()
+
+
+def put_record(s3: Any, prefix: str, n: int, uploaded: datetime) -> str:
+    key, body = record(prefix, n, uploaded)
+    s3.put_object(Bucket="out", Key=key, Body=body)
+    return key
+
+
+@pytest.fixture
+def history() -> Iterator[Any]:
+    """An output bucket with 40 days of records (3,000 keys), the newest an hour old."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.s3.models import s3_backends
+
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="out", CreateBucketConfiguration={"LocationConstraint": REGION})
+        backend = s3_backends[DEFAULT_ACCOUNT_ID][PARTITION]  # straight in: 3,000 PUTs are slow
+        n = 0
+        for prefix, per_day in PER_DAY.items():
+            for day in range(HISTORY_DAYS):
+                for i in range(per_day):
+                    uploaded = NOW - timedelta(days=day, hours=1, seconds=37 * i)
+                    backend.put_object("out", *record(prefix, n, uploaded))
+                    n += 1
+        assert s3.list_objects_v2(Bucket="out", Prefix="errors/")["KeyCount"] == 600
+        yield s3
+
+
+def test_status_reads_only_what_it_shows(history: Any) -> None:
+    sqs = boto3.client("sqs", region_name=REGION)
+    urls = [sqs.create_queue(QueueName=name)["QueueUrl"] for name in ("q", "dlq")]
+    calls = S3Calls(history)
+    status = cloud.stack_status(
+        history, sqs, output_bucket="out", queue_url=urls[0], dlq_url=urls[1], last=5
+    )
+    assert [r["rows_read"] for r in status.processed] == [0, 1, 2, 3, 4]  # the newest uploads
+    assert len(status.errors) == 5
+    # Per record kind: one listing of the days, one page of 5 keys, 5 reads.
+    assert calls.count("ListObjectsV2") == 4
+    assert calls.count("GetObject") == 10
+    assert calls.keys_listed == 10  # of 3,000
+
+
+def test_status_reaches_back_over_days_with_fewer_records(history: Any) -> None:
+    later = NOW + timedelta(days=2)
+    put_record(history, layout.MANIFESTS_PREFIX, 99_999, later)  # a newer day with one record
+    calls = S3Calls(history)
+    newest = cloud.newest_records(history, "out", layout.MANIFESTS_PREFIX, 3)
+    uploaded = [p.uploaded for p in map(layout.parse_record_key, (i.key for i in newest)) if p]
+    assert uploaded == [later, NOW - timedelta(hours=1), NOW - timedelta(hours=1, seconds=37)]
+    assert calls.count("ListObjectsV2") == 3  # the days, the newest day, the day before
+
+
+def test_one_tail_poll_lists_only_new_records(history: Any) -> None:
+    calls = S3Calls(history)
+    clock = [NOW]
+    events = cloud.tail_events(
+        history,
+        "out",
+        since=timedelta(minutes=10),
+        follow=True,
+        sleep=lambda _s: None,
+        now=lambda: clock[0],
+    )
+    fresh = [
+        put_record(history, layout.MANIFESTS_PREFIX, 10**6 + i, NOW - timedelta(seconds=i))
+        for i in range(3)
+    ]
+    first = [next(events) for _ in range(3)]
+    assert {e.key for e in first} == set(fresh)
+    assert calls.count("ListObjectsV2") == 2  # today's manifests and errors, newest first
+    assert calls.count("GetObject") == 3  # the three new records only
+    assert calls.keys_listed <= 2 * cloud.TAIL_PAGE  # a page of today's, never the 3,000
+
+    calls.reset()
+    clock[0] = NOW + timedelta(seconds=3)
+    late = put_record(history, layout.ERRORS_PREFIX, 2 * 10**6, NOW + timedelta(seconds=2))
+    second = next(events)  # the next poll
+    assert (second.key, second.kind) == (late, "error")
+    assert calls.count("ListObjectsV2") == 2
+    assert calls.count("GetObject") == 1  # the records shown before are not read again
+
+
+def test_tail_shows_a_record_written_after_later_polls_within_the_allowance(
+    history: Any,
+) -> None:
+    clock = [NOW]
+    slow: list[str] = []
+
+    def sleep(_seconds: float) -> None:
+        clock[0] += timedelta(minutes=2)
+        if clock[0] == NOW + timedelta(minutes=4):
+            # An input uploaded at NOW + 1 s whose run took minutes: its record appears after
+            # two polls went past its upload time, and is still shown.
+            uploaded = NOW + timedelta(seconds=1)
+            slow.append(put_record(history, layout.MANIFESTS_PREFIX, 3 * 10**6, uploaded))
+
+    events = cloud.tail_events(
+        history, "out", since=timedelta(0), follow=True, sleep=sleep, now=lambda: clock[0]
+    )
+    event = next(events)
+    assert [event.key] == slow
+    assert clock[0] == NOW + timedelta(minutes=4)
+
+
+def test_records_of_the_flat_layout_migrate_to_their_new_keys(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from scripts.migrate_record_keys import main as migrate_main
+
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="out", CreateBucketConfiguration={"LocationConstraint": REGION})
+        uploaded = "2026-11-28T09:12:44+00:00"
+        old = {
+            "manifests/a-0000000000000001.json": {
+                "source_id": "a-0000000000000001",
+                "input": {"key": "a.csv", "last_modified": uploaded},
+            },
+            "errors/b-0000000000000002.json": {  # a gone object: no LastModified
+                "source_id": "b-0000000000000002",
+                "input": {"key": "b.csv", "last_modified": None},
+                "recorded_at": "2026-11-27T23:00:00.5+00:00",
+            },
+        }
+        for key, body in old.items():
+            s3.put_object(Bucket="out", Key=key, Body=json.dumps(body).encode())
+        new_manifest = layout.manifest_key("a-0000000000000001", datetime.fromisoformat(uploaded))
+        new_error = "errors/ingest_date=2026-11-27/03599-b-0000000000000002.json"
+
+        assert migrate_main(["--bucket", "out"]) == 0  # a dry run
+        assert f"manifests/a-0000000000000001.json -> {new_manifest}" in capsys.readouterr().out
+        assert sorted(o["Key"] for o in s3.list_objects_v2(Bucket="out")["Contents"]) == sorted(old)
+
+        moved = cloud.migrate_records(s3, "out", apply=True)
+        assert {(m.old_key, m.new_key) for m in moved} == {
+            ("manifests/a-0000000000000001.json", new_manifest),
+            ("errors/b-0000000000000002.json", new_error),
+        }
+        keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="out")["Contents"])
+        assert keys == sorted([new_manifest, new_error])
+        assert (
+            json.loads(s3.get_object(Bucket="out", Key=new_manifest)["Body"].read())
+            == old["manifests/a-0000000000000001.json"]
+        )
+        assert cloud.migrate_records(s3, "out", apply=True) == []  # nothing left to move
+
+
 # --- reprocess ------------------------------------------------------------------------
 
 
@@ -424,7 +615,7 @@ def test_reprocess_sends_a_notification_for_an_input_never_processed(
         key
     ]
     ref = layout.ObjectRef(stack.res.input_bucket, key, head["VersionId"], head["ETag"])
-    assert layout.manifest_key(layout.source_id(ref)) in stack.outputs()
+    assert layout.manifest_key(layout.source_id(ref), head["LastModified"]) in stack.outputs()
 
 
 def test_reprocess_of_processed_input_is_skipped_unless_new_version(
@@ -464,19 +655,85 @@ def test_reprocess_of_a_missing_key_fails(stack: Stack) -> None:
 # --- redrive and the DLQ ----------------------------------------------------------------
 
 
-def test_redrive_moves_every_dlq_message_back(stack: Stack) -> None:
+def test_redrive_starts_a_move_task_and_follows_its_progress(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cloud, "_sleep", lambda _s: None)
     bodies = [json.dumps({"n": i}) for i in range(13)]
     for body in bodies:
         stack.sqs.send_message(QueueUrl=stack.res.dlq_url, MessageBody=body)
-    result = cli("redrive", "--max", "3", "--json")
+    result = cli("redrive", "--rate", "5", "--json")  # at most 5 messages per second
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"moved": 3, "failed": 0}
-    result = cli("redrive")
-    assert result.exit_code == 0, result.output
-    assert "moved 10 message(s)" in result.stdout
+    assert json.loads(result.stdout) == {"moved": 13, "failed": 0, "joined": False}
+    progress = result.stderr.strip().splitlines()
+    assert progress == [
+        "move task running: 5/13 message(s)",
+        "move task running: 10/13 message(s)",
+        "move task completed: 13/13 message(s)",
+    ]
     assert stack.depth(stack.res.dlq_url) == 0
     moved = stack.take_all(stack.res.queue_url)
     assert sorted(m["n"] for m in moved) == list(range(13))
+    (task,) = stack.sqs.list_message_move_tasks(
+        SourceArn=queue_arn(stack, stack.res.dlq_url), MaxResults=10
+    )["Results"]
+    assert task["DestinationArn"] == queue_arn(stack, stack.res.queue_url)
+    assert task["MaxNumberOfMessagesPerSecond"] == 5
+
+
+def queue_arn(stack: Stack, url: str) -> str:
+    attrs = stack.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    return str(attrs["Attributes"]["QueueArn"])
+
+
+def test_redrive_sends_nothing_itself(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The messages move server-side: the CLI never receives, sends or deletes one."""
+    monkeypatch.setattr(cloud, "_sleep", lambda _s: None)
+    stack.sqs.send_message(QueueUrl=stack.res.dlq_url, MessageBody="{}")
+    calls: list[str] = []
+    stack.sqs.meta.events.register(
+        "before-call.sqs.*", lambda model, **_kw: calls.append(model.name)
+    )
+    result = cloud.redrive(stack.sqs, dlq_url=stack.res.dlq_url, queue_url=stack.res.queue_url)
+    assert result == cloud.Redriven(moved=1, failed=0)
+    assert set(calls) == {"GetQueueAttributes", "ListMessageMoveTasks", "StartMessageMoveTask"}
+
+
+def test_redrive_follows_a_task_that_is_already_running(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cloud, "_sleep", lambda _s: None)
+    for n in range(3):
+        stack.sqs.send_message(QueueUrl=stack.res.dlq_url, MessageBody=str(n))
+    dlq_arn = queue_arn(stack, stack.res.dlq_url)
+    stack.sqs.start_message_move_task(SourceArn=dlq_arn, MaxNumberOfMessagesPerSecond=1)
+    seen: list[cloud.MoveProgress] = []
+    result = cloud.redrive(
+        stack.sqs, dlq_url=stack.res.dlq_url, queue_url=stack.res.queue_url, progress=seen.append
+    )
+    assert result == cloud.Redriven(moved=3, failed=0, joined=True)
+    assert [(p.status, p.moved) for p in seen] == [("RUNNING", 2), ("COMPLETED", 3)]
+
+
+def test_redrive_reports_a_cancelled_task(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    for n in range(4):
+        stack.sqs.send_message(QueueUrl=stack.res.dlq_url, MessageBody=str(n))
+
+    def cancel(_seconds: float) -> None:  # someone cancels the task while we wait
+        dlq_arn = queue_arn(stack, stack.res.dlq_url)
+        running = stack.sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]
+        if running["Status"] == "RUNNING":
+            stack.sqs.cancel_message_move_task(TaskHandle=running["TaskHandle"])
+
+    monkeypatch.setattr(cloud, "_sleep", cancel)
+    result = cli("redrive", "--rate", "1")
+    assert result.exit_code == 1
+    assert "cancelled" in result.stderr and "stay in the DLQ" in result.stderr
+
+
+def test_redrive_rate_above_the_sqs_ceiling_is_a_usage_error(stack: Stack) -> None:
+    result = cli("redrive", "--rate", "501")
+    assert result.exit_code == 2
 
 
 def test_failing_message_goes_to_the_dlq_and_redrive_brings_it_back(

@@ -83,8 +83,8 @@ def test_demo_with_several_files_and_keep(system_tmp: Path, tmp_path: Path) -> N
     assert processed["manifest"]["rows_read"] == 29
     assert rejected["status"] == "rejected"
     assert rejected["error"]["error_type"] == "MissingColumnsError"
-    manifests = list((keep / "output" / "manifests").glob("*.json"))
-    errors = list((keep / "output" / "errors").glob("*.json"))
+    manifests = list((keep / "output" / "manifests").glob("ingest_date=*/*.json"))
+    errors = list((keep / "output" / "errors").glob("ingest_date=*/*.json"))
     assert len(manifests) == 1 and len(errors) == 1
     assert json.loads(manifests[0].read_text())["rows_read"] == 29
     assert len(list((keep / "output" / "reports").rglob("*.csv"))) == 4

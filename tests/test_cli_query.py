@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 from cli import query
 from cli.main import app
 from shared.core import pipeline, reports
-from tests.helpers import SAMPLE
+from tests.helpers import ROOT, SAMPLE
 
 runner = CliRunner()
 WORKGROUP = "orders-analytics"
@@ -119,8 +120,8 @@ class FakeAthena:
         pages = [{"NamedQueryIds": ["q1"]}]
         return type("P", (), {"paginate": lambda _self, **_kw: pages})()
 
-    def get_named_query(self, NamedQueryId: str) -> dict[str, Any]:
-        return {"NamedQuery": {"Name": NAME, "Database": "db", "QueryString": "SELECT 1"}}
+    def batch_get_named_query(self, NamedQueryIds: list[str]) -> dict[str, Any]:
+        return {"NamedQueries": [{"Name": NAME, "Database": "db", "QueryString": "SELECT 1"}]}
 
     def start_query_execution(self, **_kw: Any) -> dict[str, str]:
         return {"QueryExecutionId": "exec-1"}
@@ -165,3 +166,66 @@ def test_local_query_on_a_missing_folder_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     (line,) = result.stderr.strip().splitlines()
     assert "no such folder" in line
+
+
+def athena_calls(client: Any) -> list[str]:
+    """Record the operation name of every call ``client`` makes (a botocore event hook)."""
+    calls: list[str] = []
+    client.meta.events.register(
+        "before-call.athena.*", lambda model, **_kw: calls.append(model.name)
+    )
+    return calls
+
+
+def test_finding_a_named_query_batches_the_reads(athena: Any) -> None:
+    for n in range(120):  # other queries of the workgroup, created before ours
+        athena.create_named_query(
+            Name=f"other_{n:03}", Database="orders_db", QueryString="SELECT 1", WorkGroup=WORKGROUP
+        )
+    calls = athena_calls(athena)
+    found = query.find_named_query(athena, WORKGROUP, NAME)
+    assert found["QueryString"] == query.load_sql(NAME)
+    # 124 queries: one ListNamedQueries page (50 ids) at a time, one BatchGetNamedQuery per 50.
+    assert "GetNamedQuery" not in calls
+    assert calls.count("BatchGetNamedQuery") <= 3
+    assert calls.count("ListNamedQueries") <= 3
+
+
+def test_an_unknown_named_query_lists_the_known_ones_from_batches(athena: Any) -> None:
+    calls = athena_calls(athena)
+    with pytest.raises(query.QueryError, match="known: cumulative_most_common"):
+        query.find_named_query(athena, WORKGROUP, "nope")
+    assert calls == ["ListNamedQueries", "BatchGetNamedQuery"]
+
+
+def test_the_queries_are_package_data() -> None:
+    """The SQL ships inside the package (setup.cfg package_data), not read from the checkout."""
+    folder = query.queries_dir()
+    assert str(folder).endswith(str(Path("cli") / "queries"))
+    assert query.query_names() == sorted(
+        [f"cumulative_{r}" for r in reports.ANALYTICS_REPORTS] + ["latest_report_per_input"]
+    )
+    import configparser
+
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg")
+    assert "queries/*.sql" in cfg["options.package_data"]["cli"].split()
+
+
+def test_local_query_on_a_corrupt_gzip_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "input").mkdir()
+    good = gzip.compress(SAMPLE.read_bytes())
+    (tmp_path / "input" / "broken.csv.gz").write_bytes(good[: len(good) // 2])
+    result = runner.invoke(app, ["query", NAME, "--local", str(tmp_path)])
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert "broken.csv.gz" in line and "corrupt gzip data" in line
+    assert "Traceback" not in result.output
+
+
+def test_local_query_reads_gzip_through_the_core(tmp_path: Path) -> None:
+    (tmp_path / "input").mkdir()
+    (tmp_path / "input" / "sample.csv.gz").write_bytes(gzip.compress(SAMPLE.read_bytes()))
+    result = runner.invoke(app, ["query", NAME, "--local", str(tmp_path), "--csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == ["East,1059.15"]

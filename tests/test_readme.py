@@ -50,3 +50,15 @@ def test_every_orders_command_and_flag_in_the_readme_exists(command: str, flags:
 def test_the_readme_names_every_cli_command() -> None:
     commands = {c.name or c.callback.__name__ for c in app.registered_commands if c.callback}
     assert commands <= {command for command, _ in readme_orders_uses()}
+
+
+def test_the_readme_documents_every_rejection_reason() -> None:
+    """The reason texts are a stable contract (summary counts, rejected_rows.csv): each one is
+    in the README's table, in the order the rows are checked."""
+    from shared.core import schema
+
+    positions = [README.find(f"`{reason}`") for reason in schema.ALL_REASONS]
+    assert -1 not in positions, [
+        r for r, p in zip(schema.ALL_REASONS, positions, strict=True) if p == -1
+    ]
+    assert positions == sorted(positions)

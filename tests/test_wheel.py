@@ -41,11 +41,6 @@ NEEDS_PACKAGED_HANDLER = pytest.mark.xfail(
     reason="orders demo loads lambda/handler.py from a checkout (cli/demo.py handler_path): "
     "needs the handler entry point inside the package, shared/aws/handler.py (branch e2e)",
 )
-NEEDS_PACKAGED_SQL = pytest.mark.xfail(
-    strict=True,
-    reason="orders query reads terraform/modules/analytics/queries/*.sql from a checkout "
-    "(cli/query.py queries_dir): needs the .sql files as package data (branch ops)",
-)
 
 
 def run(*args: str | Path) -> None:
@@ -177,7 +172,6 @@ def test_demo(installed: Installed) -> None:
     ]
 
 
-@NEEDS_PACKAGED_SQL
 def test_query_local_on_a_kept_demo(installed: Installed, tmp_path: Path) -> None:
     """The folder comes from the checkout's own CLI, so only the installed query is tested."""
     kept = tmp_path / "kept"
@@ -194,11 +188,7 @@ def test_query_local_on_a_kept_demo(installed: Installed, tmp_path: Path) -> Non
     assert json.loads(result.stdout) == [{"region": "East", "total_profit": "1059.15"}]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs both the handler inside the package (branch e2e) and the .sql files as "
-    "package data (branch ops); see the two markers above",
-)
+@NEEDS_PACKAGED_HANDLER
 def test_demo_keep_then_query_local(installed: Installed) -> None:
     kept = installed.orders("demo", "--keep", "kept")
     assert kept.returncode == 0, kept.stderr

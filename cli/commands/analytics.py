@@ -16,7 +16,7 @@ def query(
     name: Annotated[
         str,
         typer.Argument(
-            help="Named query: a file stem of terraform/modules/analytics/queries/*.sql.",
+            help="Named query: a file stem of the package's cli/queries/*.sql.",
             show_default=False,
         ),
     ],

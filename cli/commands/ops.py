@@ -189,8 +189,14 @@ def reprocess(
 def redrive(
     ctx: typer.Context,
     *,
-    limit: Annotated[
-        int | None, typer.Option("--max", min=1, help="Move at most this many messages.")
+    rate: Annotated[
+        int | None,
+        typer.Option(
+            "--rate",
+            min=1,
+            max=500,
+            help="Move at most this many messages per second (default: as fast as SQS goes).",
+        ),
     ] = None,
     as_json: Json = False,
     queue_url: QueueUrl = None,
@@ -198,7 +204,7 @@ def redrive(
     profile: Profile = None,
     region: Region = None,
 ) -> None:
-    """Move messages from the dead-letter queue back to the queue, to be processed again."""
+    """Move the dead-letter queue's messages back to the queue (an SQS move task)."""
     from cli import cloud
 
     cfg = stack_config(ctx, {"queue_url", "dlq_url"})
@@ -206,11 +212,12 @@ def redrive(
         cfg.aws.client("sqs"),
         dlq_url=cfg.require("dlq_url"),
         queue_url=cfg.require("queue_url"),
-        limit=limit,
+        rate=rate,
+        progress=render.move_progress,
     )
     if as_json:
         render.json_document(result)
     else:
         render.redriven(result)
     if result.failed:
-        raise Failure(f"{result.failed} message(s) could not be sent; they stay in the DLQ")
+        raise Failure(f"the move task was cancelled; {result.failed} message(s) stay in the DLQ")

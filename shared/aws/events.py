@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -43,12 +44,16 @@ class ObjectEvent:
     ``ref`` carries the decoded key and whatever identity the event gives
     (version id, ETag; either may be missing). ``fallback_key`` is the key as
     sent when the shape may carry raw keys and decoding changed it.
+    ``event_time`` is when the event says the object was created (S3's
+    ``eventTime``, EventBridge's ``time``): it places the error record of an
+    object that is gone before ``HeadObject`` could give its ``LastModified``.
     """
 
     ref: ObjectRef
     size: int | None = None
     fallback_key: str | None = None
     origin: str = "s3"  # "s3" (notification) or "eventbridge"
+    event_time: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,17 @@ def _str_or_none(value: object) -> str | None:
 
 def _int_or_none(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _time_or_none(value: object) -> datetime | None:
+    """An ISO-8601 event time (``2026-11-28T09:12:44.123Z``) as an aware datetime."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _s3_record(record: Mapping[str, Any]) -> ObjectEvent | str:
@@ -88,7 +104,12 @@ def _s3_record(record: Mapping[str, Any]) -> ObjectEvent | str:
         version_id=_str_or_none(obj.get("versionId")),
         etag=_str_or_none(obj.get("eTag")),
     )
-    return ObjectEvent(ref=ref, size=_int_or_none(obj.get("size")), origin="s3")
+    return ObjectEvent(
+        ref=ref,
+        size=_int_or_none(obj.get("size")),
+        origin="s3",
+        event_time=_time_or_none(record.get("eventTime")),
+    )
 
 
 def _eventbridge(payload: Mapping[str, Any]) -> Notification:
@@ -116,6 +137,7 @@ def _eventbridge(payload: Mapping[str, Any]) -> Notification:
         size=_int_or_none(obj.get("size")),
         fallback_key=raw_key if raw_key != key else None,
         origin="eventbridge",
+        event_time=_time_or_none(payload.get("time")),
     )
     return Notification(objects=(event,))
 

@@ -31,7 +31,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.config import Config
 
-from shared.aws import events, layout, processor, telemetry
+from shared.aws import events, layout, processor, records, telemetry
 from shared.aws.processor import Outcome, Settings, Status
 from shared.aws.telemetry import logger
 
@@ -65,14 +65,8 @@ def _log_outcome(outcome: Outcome, settings: Settings) -> None:
         logger.info(
             "file processed",
             extra={
-                "source_id": outcome.source_id,
+                **records.summary(outcome.record),  # the manifest's own fields and values
                 "version_id": outcome.ref.version_id,
-                "rows_read": summary.get("rows_read"),
-                "rows_valid": summary.get("rows_valid"),
-                "rows_rejected": summary.get("rows_rejected"),
-                "rows_skipped_blank": summary.get("rows_skipped_blank"),
-                "rejects_by_reason": summary.get("rejects_by_reason"),
-                "duration_seconds": round(outcome.duration_seconds, 3),
                 "output_prefix": f"s3://{settings.output_bucket}/{layout.REPORTS_PREFIX}",
                 "output_keys": sorted(outcome.output_keys.values()),
                 "manifest_key": outcome.record_key,

@@ -1,13 +1,21 @@
-"""Where things live in the output bucket: one deterministic key per input object.
+"""Where things live in the output bucket: deterministic keys per input object version.
 
-Every key derives from the input object's identity (bucket, key, and version id
-or ETag) and its ``LastModified`` date, never from the time of processing, so a
-redelivered event rewrites the same keys and never adds objects. The layout is
-Hive-style so Glue/Athena read each report as a table partitioned by date::
+Every key derives from the input object's identity as ``HeadObject`` reports it
+(bucket, key, version id or ETag, and ``LastModified``), never from the time of
+processing, so a redelivered event computes the same keys and finds its own
+records. The layout is Hive-style, partitioned by the input's ``LastModified``
+day, so Glue/Athena read every prefix as a table with ``ingest_date`` projected::
 
-    reports/<report>/ingest_date=YYYY-MM-DD/<source-id>.csv   the four report CSVs
-    manifests/<source-id>.json                                written last: "done"
-    errors/<source-id>.json                                   file-level error record
+    reports/<report>/ingest_date=YYYY-MM-DD/<source-id>.csv        the four report CSVs
+    manifests/ingest_date=YYYY-MM-DD/<countdown>-<source-id>.json  written last: "done"
+    errors/ingest_date=YYYY-MM-DD/<countdown>-<source-id>.json     file-level error record
+
+``<countdown>`` is five digits: the seconds from the input's ``LastModified``
+to the end of its UTC day (``86399 - seconds since midnight``). S3 lists keys in
+ascending order, so within a day a listing returns the most recently uploaded
+input's record first: ``orders status`` reads the newest N records with one
+``ListObjectsV2(MaxKeys=N)``, and ``orders tail`` stops listing at the first
+record older than what it has shown. Nothing ever has to list all history.
 
 IAM grants the Lambda exactly these prefixes (see terraform/).
 """
@@ -17,26 +25,39 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 REPORTS_PREFIX = "reports/"
 MANIFESTS_PREFIX = "manifests/"
 ERRORS_PREFIX = "errors/"
 OUTPUT_PREFIXES: tuple[str, ...] = (REPORTS_PREFIX, MANIFESTS_PREFIX, ERRORS_PREFIX)
+RECORD_PREFIXES: tuple[str, ...] = (MANIFESTS_PREFIX, ERRORS_PREFIX)
 INPUT_SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz")
+PARTITION = "ingest_date"  # the Hive partition key of every prefix (Glue projects it)
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _STEM_MAX = 64
+_LAST_SECOND = 86399
+_RECORD_NAME = re.compile(
+    rf"^(?P<prefix>[a-z]+/){PARTITION}=(?P<day>\d{{4}}-\d{{2}}-\d{{2}})/"
+    r"(?P<countdown>\d{5})-(?P<sid>[^/]+)\.json$"
+)
 
 
 @dataclass(frozen=True)
 class ObjectRef:
-    """The identity of one input object version."""
+    """The identity of one input object version.
+
+    ``last_modified`` is set when the identity comes from ``HeadObject`` (the
+    processor's and the CLI's), never from an event: it places the version's
+    manifest or error record (``manifest_key``, ``error_key``).
+    """
 
     bucket: str
     key: str
     version_id: str | None = None
     etag: str | None = None
+    last_modified: datetime | None = None
 
     @property
     def uri(self) -> str:
@@ -71,14 +92,53 @@ def source_id(ref: ObjectRef) -> str:
     return f"{key_stem(ref.key)}-{hashlib.sha256(identity).hexdigest()[:16]}"
 
 
+def partition(day: date) -> str:
+    """``ingest_date=YYYY-MM-DD/``: one day's folder under any prefix."""
+    return f"{PARTITION}={day.isoformat()}/"
+
+
 def report_key(report: str, ingest_date: date, sid: str) -> str:
     """``reports/<report>/ingest_date=YYYY-MM-DD/<source-id>.csv``."""
-    return f"{REPORTS_PREFIX}{report}/ingest_date={ingest_date.isoformat()}/{sid}.csv"
+    return f"{REPORTS_PREFIX}{report}/{partition(ingest_date)}{sid}.csv"
 
 
-def manifest_key(sid: str) -> str:
-    return f"{MANIFESTS_PREFIX}{sid}.json"
+def day_prefix(prefix: str, day: date) -> str:
+    """``manifests/ingest_date=YYYY-MM-DD/`` (or ``errors/...``): one day of records."""
+    return f"{prefix}{partition(day)}"
 
 
-def error_key(sid: str) -> str:
-    return f"{ERRORS_PREFIX}{sid}.json"
+def _record_key(prefix: str, sid: str, uploaded: datetime) -> str:
+    moment = uploaded.astimezone(UTC)
+    countdown = _LAST_SECOND - (moment.hour * 3600 + moment.minute * 60 + moment.second)
+    return f"{day_prefix(prefix, moment.date())}{countdown:05d}-{sid}.json"
+
+
+def manifest_key(sid: str, uploaded: datetime) -> str:
+    """The manifest of the input version ``sid`` whose ``LastModified`` is ``uploaded``."""
+    return _record_key(MANIFESTS_PREFIX, sid, uploaded)
+
+
+def error_key(sid: str, uploaded: datetime) -> str:
+    """The error record of the input version ``sid`` whose ``LastModified`` is ``uploaded``."""
+    return _record_key(ERRORS_PREFIX, sid, uploaded)
+
+
+@dataclass(frozen=True)
+class RecordKey:
+    """What a manifest's or error record's key says: prefix, upload second, source id."""
+
+    prefix: str
+    uploaded: datetime  # the input's LastModified, to the second (UTC)
+    source_id: str
+
+
+def parse_record_key(key: str) -> RecordKey | None:
+    """The parts of a record key of this layout; None for anything else."""
+    match = _RECORD_NAME.match(key)
+    if match is None or match["prefix"] not in RECORD_PREFIXES:
+        return None
+    seconds = _LAST_SECOND - int(match["countdown"])
+    if seconds < 0:
+        return None
+    midnight = datetime.combine(date.fromisoformat(match["day"]), time(), tzinfo=UTC)
+    return RecordKey(match["prefix"], midnight + timedelta(seconds=seconds), match["sid"])

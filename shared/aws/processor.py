@@ -7,8 +7,9 @@ logging so it can be tested against moto with a plain boto3 client:
    ``LastModified``), whatever the event carried, so a redelivered event maps
    to the same ``source_id`` and the same output keys.
 2. Idempotency: ``ListObjectsV2`` with the exact manifest and error-record keys
-   as prefixes (the role may list only ``manifests/*`` and ``errors/*`` and
-   cannot read the output bucket). Either one found means "already done".
+   as prefixes (``shared.aws.layout``: from the identity and ``LastModified``;
+   the role may list only ``manifests/*`` and ``errors/*`` and cannot read the
+   output bucket). Either one found means "already done".
 3. Objects above ``MAX_INPUT_BYTES`` get an error record without a download.
 4. Managed transfer (multipart, bounded memory) to a per-object temporary
    folder; ``run_file`` detects and decompresses gzip itself. The folder is
@@ -32,7 +33,7 @@ import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -41,19 +42,16 @@ from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from botocore.exceptions import ClientError
 from s3transfer.subscribers import BaseSubscriber  # type: ignore[import-untyped]
 
-from shared import __version__
-from shared.aws import layout
+from shared.aws import layout, records
 from shared.aws.events import ObjectEvent
+from shared.aws.identity import DENIED_CODES, NOT_FOUND_CODES, InputObject, error_code, head
 from shared.aws.layout import ObjectRef
 from shared.core import errors, pipeline, reports
 
 DEFAULT_MAX_INPUT_BYTES = 4 << 30  # the Lambda's /tmp must also hold a gzip input's plain copy
-MANIFEST_VERSION = 1
 WORK_DIR_PREFIX = "orders-s3-"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 JSON_CONTENT_TYPE = "application/json"
-_NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NoSuchVersion", "NotFound"})
-_DENIED_CODES = frozenset({"403", "AccessDenied"})  # a missing key without s3:ListBucket
 
 # Multipart download/upload: 16 MiB parts, 8 threads -> at most ~128 MiB in flight.
 TRANSFER_CONFIG = TransferConfig(
@@ -101,20 +99,6 @@ class Settings:
         return cls(output_bucket=bucket, max_input_bytes=limit)
 
 
-@dataclass(frozen=True)
-class InputObject:
-    """The input object as S3 describes it (``HeadObject``)."""
-
-    ref: ObjectRef  # with the version id and ETag S3 reported
-    size: int
-    last_modified: datetime
-
-    @property
-    def ingest_date(self) -> date:
-        """The partition date: the object's ``LastModified`` day in UTC, never 'now'."""
-        return self.last_modified.astimezone(UTC).date()
-
-
 class Status(StrEnum):
     """What happened to one object."""
 
@@ -135,6 +119,7 @@ class Outcome:
     summary: Mapping[str, Any] = field(default_factory=dict)
     output_keys: Mapping[str, str] = field(default_factory=dict)
     record_key: str | None = None  # the manifest or error record
+    record: Mapping[str, Any] = field(default_factory=dict)  # the body written (this call)
     error_type: str | None = None
     message: str | None = None
     duration_seconds: float = 0.0
@@ -156,26 +141,6 @@ class _KnownObject(BaseSubscriber):  # type: ignore[misc]
         future.meta.provide_transfer_size(self._size)
         if self._etag:
             future.meta.provide_object_etag(f'"{self._etag}"')
-
-
-def _error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _head(client: Any, ref: ObjectRef) -> InputObject:
-    args: dict[str, str] = {"Bucket": ref.bucket, "Key": ref.key}
-    if ref.version_id and ref.version_id != "null":
-        args["VersionId"] = ref.version_id
-    head = client.head_object(**args)
-    found = ObjectRef(
-        bucket=ref.bucket,
-        key=ref.key,
-        version_id=head.get("VersionId") or None,
-        etag=str(head.get("ETag", "")).strip('"') or None,
-    )
-    return InputObject(
-        ref=found, size=int(head["ContentLength"]), last_modified=head["LastModified"]
-    )
 
 
 def remove_stale_work_dirs(work_dir: Path | None = None) -> list[Path]:
@@ -200,18 +165,18 @@ def describe_input(client: Any, event: ObjectEvent) -> InputObject:
     Raises ``InputNotFoundError`` when the object is gone; other errors propagate.
     """
     try:
-        return _head(client, event.ref)
+        return head(client, event.ref)
     except ClientError as exc:
-        code = _error_code(exc)
-        if event.fallback_key and code in _NOT_FOUND_CODES | _DENIED_CODES:
+        code = error_code(exc)
+        if event.fallback_key and code in NOT_FOUND_CODES | DENIED_CODES:
             try:
-                return _head(
+                return head(
                     client, ObjectRef(event.ref.bucket, event.fallback_key, event.ref.version_id)
                 )
             except ClientError as second:
-                if _error_code(second) not in _NOT_FOUND_CODES:
+                if error_code(second) not in NOT_FOUND_CODES:
                     raise
-        elif code not in _NOT_FOUND_CODES:
+        elif code not in NOT_FOUND_CODES:
             raise
     raise InputNotFoundError(event.ref.uri, "object not found (deleted after the event?)")
 
@@ -222,68 +187,23 @@ def record_exists(client: Any, bucket: str, key: str) -> bool:
     return any(item.get("Key") == key for item in listing.get("Contents", []))
 
 
-def _identity(obj: InputObject | None, ref: ObjectRef) -> dict[str, Any]:
-    return {
-        "bucket": ref.bucket,
-        "key": ref.key,
-        "version_id": ref.version_id,
-        "etag": ref.etag,
-        "size": obj.size if obj else None,
-        "last_modified": obj.last_modified.astimezone(UTC).isoformat() if obj else None,
-    }
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def manifest_body(
-    obj: InputObject,
-    sid: str,
-    summary: Mapping[str, Any],
-    output_keys: Mapping[str, str],
-    duration_seconds: float,
-) -> dict[str, Any]:
-    """The manifest: what was read, what it gave, where the reports are."""
-    return {
-        "manifest_version": MANIFEST_VERSION,
-        "source_id": sid,
-        "input": _identity(obj, obj.ref),
-        "ingest_date": obj.ingest_date.isoformat(),
-        "compressed": summary.get("compressed"),
-        "data_bytes": summary.get("data_bytes"),
-        "rows_read": summary.get("rows_read"),
-        "rows_valid": summary.get("rows_valid"),
-        "rows_rejected": summary.get("rows_rejected"),
-        "rows_skipped_blank": summary.get("rows_skipped_blank"),
-        "rejects_by_reason": summary.get("rejects_by_reason", {}),
-        "outputs": dict(output_keys),
-        "code_version": __version__,
-        "engine_duration_seconds": summary.get("duration_seconds"),
-        "duration_seconds": round(duration_seconds, 3),
-        "processed_at": _now(),
-    }
-
-
-def error_body(
-    ref: ObjectRef, sid: str, error: errors.InputFileError, obj: InputObject | None
-) -> dict[str, Any]:
-    """The error record of a file-level input error."""
-    return {
-        "manifest_version": MANIFEST_VERSION,
-        "source_id": sid,
-        "input": _identity(obj, ref),
-        "error_type": error.error_type,
-        "message": str(error),
-        "code_version": __version__,
-        "recorded_at": _now(),
-    }
-
-
 def _put_json(client: Any, bucket: str, key: str, body: Mapping[str, Any]) -> None:
     # One object on one line: Athena's JSON SerDe reads one record per line.
     data = (json.dumps(body) + "\n").encode("utf-8")
     client.put_object(Bucket=bucket, Key=key, Body=data, ContentType=JSON_CONTENT_TYPE)
+
+
+# Where the error record of a gone object goes when its (hand-made) event has no time.
+_NO_EVENT_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _gone_time(event: ObjectEvent) -> datetime:
+    """What places the records of an object that is gone: its event's own time.
+
+    Without ``HeadObject`` there is no ``LastModified``; the event's time (the same
+    on every redelivery of that event) stands in for it, never the clock.
+    """
+    return event.event_time or _NO_EVENT_TIME
 
 
 def _reject(
@@ -293,16 +213,19 @@ def _reject(
     error: errors.InputFileError,
     *,
     obj: InputObject | None,
+    at: datetime,
     started: float,
 ) -> Outcome:
     sid = layout.source_id(ref)
-    key = layout.error_key(sid)
-    _put_json(client, settings.output_bucket, key, error_body(ref, sid, error, obj))
+    key = layout.error_key(sid, at)
+    body = records.error_body(ref, sid, error, obj)
+    _put_json(client, settings.output_bucket, key, body)
     return Outcome(
         status=Status.REJECTED,
         ref=ref,
         source_id=sid,
         record_key=key,
+        record=body,
         error_type=error.error_type,
         message=str(error),
         duration_seconds=time.perf_counter() - started,
@@ -310,12 +233,12 @@ def _reject(
 
 
 def _already_done(
-    client: Any, settings: Settings, ref: ObjectRef, started: float
+    client: Any, settings: Settings, ref: ObjectRef, at: datetime, started: float
 ) -> Outcome | None:
     sid = layout.source_id(ref)
     for status, key in (
-        (Status.ALREADY_PROCESSED, layout.manifest_key(sid)),
-        (Status.ALREADY_REJECTED, layout.error_key(sid)),
+        (Status.ALREADY_PROCESSED, layout.manifest_key(sid, at)),
+        (Status.ALREADY_REJECTED, layout.error_key(sid, at)),
     ):
         if record_exists(client, settings.output_bucket, key):
             return Outcome(
@@ -372,10 +295,11 @@ def process_object(client: Any, event: ObjectEvent, settings: Settings) -> Outco
     try:
         obj = describe_input(client, event)
     except InputNotFoundError as exc:
-        done = _already_done(client, settings, event.ref, started)
-        return done or _reject(client, settings, event.ref, exc, obj=None, started=started)
+        at = _gone_time(event)
+        done = _already_done(client, settings, event.ref, at, started)
+        return done or _reject(client, settings, event.ref, exc, obj=None, at=at, started=started)
     ref = obj.ref
-    done = _already_done(client, settings, ref, started)
+    done = _already_done(client, settings, ref, obj.last_modified, started)
     if done is not None:
         return done
     if obj.size > settings.max_input_bytes:
@@ -384,7 +308,9 @@ def process_object(client: Any, event: ObjectEvent, settings: Settings) -> Outco
             f"object is {obj.size} bytes, above the limit of {settings.max_input_bytes} "
             "bytes (MAX_INPUT_BYTES)",
         )
-        return _reject(client, settings, ref, too_large, obj=obj, started=started)
+        return _reject(
+            client, settings, ref, too_large, obj=obj, at=obj.last_modified, started=started
+        )
 
     sid = layout.source_id(ref)
     with tempfile.TemporaryDirectory(dir=settings.work_dir, prefix=WORK_DIR_PREFIX) as tmp:
@@ -394,18 +320,16 @@ def process_object(client: Any, event: ObjectEvent, settings: Settings) -> Outco
         try:
             result = pipeline.run_file(local, work / "out", name=ref.uri, work_dir=work)
         except errors.InputFileError as exc:
-            return _reject(client, settings, ref, exc, obj=obj, started=started)
+            return _reject(
+                client, settings, ref, exc, obj=obj, at=obj.last_modified, started=started
+            )
         local.unlink()  # free /tmp before the uploads
         keys = {r: layout.report_key(r, obj.ingest_date, sid) for r in reports.REPORT_NAMES}
         _upload_reports(client, settings.output_bucket, result.files, keys)
         duration = time.perf_counter() - started
-        manifest = layout.manifest_key(sid)
-        _put_json(
-            client,
-            settings.output_bucket,
-            manifest,
-            manifest_body(obj, sid, result.summary, keys, duration),
-        )
+        manifest = layout.manifest_key(sid, obj.last_modified)
+        body = records.manifest_body(obj, sid, result.summary, keys, duration)
+        _put_json(client, settings.output_bucket, manifest, body)
     return Outcome(
         status=Status.PROCESSED,
         ref=ref,
@@ -413,5 +337,6 @@ def process_object(client: Any, event: ObjectEvent, settings: Settings) -> Outco
         summary=result.summary,
         output_keys=keys,
         record_key=manifest,
+        record=body,
         duration_seconds=time.perf_counter() - started,
     )

@@ -120,8 +120,11 @@ def find_invalid_utf8(path: Path, name: str) -> errors.InvalidUtf8Error | None:
                 return None
 
 
-def _gunzip(path: Path, dest: Path, name: str) -> int:
-    """Decompress ``path`` into ``dest`` block by block; return the plain size."""
+def gunzip(path: Path, dest: Path, name: str) -> int:
+    """Decompress ``path`` into ``dest`` block by block; return the plain size.
+
+    A stream that does not decompress raises ``CorruptGzipError`` (one line, naming ``name``).
+    """
     written = 0
     try:
         with gzip.open(path, "rb") as src, dest.open("wb") as out:
@@ -151,7 +154,7 @@ def prepare(path: Path, work_dir: Path, name: str | None = None) -> PreparedInpu
     data_bytes = input_bytes
     if compressed:
         plain = work_dir / "input.csv"
-        data_bytes = _gunzip(path, plain, display)
+        data_bytes = gunzip(path, plain, display)
         if data_bytes == 0:
             raise errors.EmptyFileError(display, "file is empty after gzip decompression")
     return PreparedInput(

@@ -26,14 +26,25 @@ locals {
 
   queue_name = "${local.name_prefix}-orders"
 
-  # The key layout the handler writes (shared/layout.py); IAM grants exactly these prefixes.
+  # The key layout the handler writes (shared/aws/layout.py); IAM grants exactly these prefixes.
   output_prefixes = ["reports/", "manifests/", "errors/"]
-  # The prefixes its idempotency check lists (ListObjectsV2 Prefix="manifests/<id>.json", "errors/<id>.json").
+  # The prefixes its idempotency check lists (ListObjectsV2 Prefix = the exact record key,
+  # "manifests/ingest_date=<day>/<countdown>-<id>.json" and the same under "errors/").
   idempotency_prefixes = ["manifests/", "errors/"]
   input_suffixes       = [".csv", ".csv.gz"]
 
   # Athena query results: their own prefix of the output bucket, expired by its lifecycle.
   athena_results_prefix = "athena-results/"
+
+  # The function's Powertools service name and EMF namespace (shared/aws/telemetry.py has the same
+  # defaults; tests/test_contracts.py checks them): the alarms read its metrics by these.
+  service_name      = "orders-pipeline"
+  metrics_namespace = "OrdersPipeline"
+
+  # The named queries: the package's SQL files (cli/queries/, read by `orders query` too), one
+  # query per file named by its stem.
+  queries_dir   = "${path.module}/../../cli/queries"
+  named_queries = { for f in fileset(local.queries_dir, "*.sql") : trimsuffix(f, ".sql") => file("${local.queries_dir}/${f}") }
 }
 
 # --- Image repository (created alone by the first, targeted apply) -----------------------------
@@ -131,8 +142,8 @@ module "lambda" {
   environment_variables = {
     OUTPUT_BUCKET                = module.output_bucket.name
     MAX_INPUT_BYTES              = tostring(var.max_input_bytes)
-    POWERTOOLS_SERVICE_NAME      = "orders-pipeline"
-    POWERTOOLS_METRICS_NAMESPACE = "OrdersPipeline"
+    POWERTOOLS_SERVICE_NAME      = local.service_name
+    POWERTOOLS_METRICS_NAMESPACE = local.metrics_namespace
     POWERTOOLS_LOG_LEVEL         = var.log_level
   }
 }
@@ -167,6 +178,9 @@ module "alarms" {
   queue_name                           = module.ingest.queue_name
   dlq_name                             = module.ingest.dlq_name
   oldest_message_age_threshold_seconds = var.alarm_oldest_message_age_seconds
+  metrics_namespace                    = local.metrics_namespace
+  metrics_service                      = local.service_name
+  rejected_rows_percent_threshold      = var.alarm_rejected_rows_percent
   alarm_email                          = var.alarm_email
   kms_key_arn                          = var.kms_key_arn
 }
@@ -186,6 +200,7 @@ module "analytics" {
   output_bucket_name             = module.output_bucket.name
   output_bucket_arn              = module.output_bucket.arn
   results_prefix                 = local.athena_results_prefix
+  named_queries                  = local.named_queries
   kms_key_arn                    = var.kms_key_arn
   bytes_scanned_cutoff_per_query = var.athena_bytes_scanned_cutoff_per_query
   create_query_policy            = var.analytics_query_policy_enabled

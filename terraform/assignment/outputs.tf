@@ -115,7 +115,7 @@ output "analytics_query_policy_arn" {
 }
 
 output "named_queries" {
-  description = "Athena named query id by name (one per terraform/modules/analytics/queries/*.sql)."
+  description = "Athena named query id by name (one per cli/queries/*.sql, the files `orders query` runs)."
   value       = module.analytics.named_query_ids
 }
 

@@ -241,6 +241,17 @@ variable "alarm_oldest_message_age_seconds" {
   nullable    = false
 }
 
+variable "alarm_rejected_rows_percent" {
+  description = "Alarm when rejected rows exceed this share (percent, above 0 and at most 100) of the rows read in an alarm period (5 minutes). Null (default): no such alarm; data quality varies by producer, so pick the share your inputs should stay under."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.alarm_rejected_rows_percent == null || try(var.alarm_rejected_rows_percent > 0 && var.alarm_rejected_rows_percent <= 100, false)
+    error_message = "alarm_rejected_rows_percent must be null (no alarm) or a percentage above 0 and at most 100."
+  }
+}
+
 # ---------------------------------------------------------------------------------------------
 # Analytics (Glue + Athena).
 # ---------------------------------------------------------------------------------------------

@@ -25,8 +25,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from shared.aws import lambda_app
-from shared.aws.layout import ObjectRef, manifest_key, report_key, source_id
+from shared.aws import identity, lambda_app
+from shared.aws.layout import ObjectRef, error_key, manifest_key, report_key, source_id
 from shared.core import pipeline, reports
 from shared.core.generate import generate_orders
 from tests.helpers import SAMPLE
@@ -126,9 +126,9 @@ class Stack:
     uploads: dict[str, ObjectRef] = field(default_factory=dict)
 
     def upload(self, key: str, data: bytes, bucket: str = INPUT_BUCKET) -> ObjectRef:
-        """Put an input object; return its identity (version id and ETag)."""
+        """Put an input object; return its identity as ``HeadObject`` gives it to the handler."""
         put = self.s3.put_object(Bucket=bucket, Key=key, Body=data)
-        ref = ObjectRef(bucket, key, put.get("VersionId"), put["ETag"].strip('"'))
+        ref = identity.head(self.s3, ObjectRef(bucket, key, put.get("VersionId"))).ref
         self.uploads[key] = ref
         return ref
 
@@ -169,8 +169,20 @@ class Stack:
         day = head["LastModified"].date()
         return {r: report_key(r, day, source_id(ref)) for r in reports.REPORT_NAMES}
 
+    def manifest_key(self, key: str) -> str:
+        """Where the manifest of an uploaded input must be."""
+        ref = self.uploads[key]
+        assert ref.last_modified is not None
+        return manifest_key(source_id(ref), ref.last_modified)
+
+    def error_key(self, key: str) -> str:
+        """Where the error record of an uploaded input must be."""
+        ref = self.uploads[key]
+        assert ref.last_modified is not None
+        return error_key(source_id(ref), ref.last_modified)
+
     def manifest(self, key: str) -> dict[str, Any]:
-        return self.read_json(manifest_key(self.sid(key)))
+        return self.read_json(self.manifest_key(key))
 
 
 def create_stack(s3: Any, sqs: Any) -> Stack:

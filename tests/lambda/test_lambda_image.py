@@ -332,10 +332,10 @@ def test_handler_runs_from_the_image_layout(
         key = report_key(report, head["LastModified"].date(), sid)
         body = s3.get_object(Bucket=OUTPUT_BUCKET, Key=key)["Body"].read()
         assert body == expected[report].read_bytes()
-    s3.head_object(Bucket=OUTPUT_BUCKET, Key=manifest_key(sid))
-    record = json.loads(
-        s3.get_object(Bucket=OUTPUT_BUCKET, Key=error_key(source_id(bad)))["Body"].read()
-    )
+    s3.head_object(Bucket=OUTPUT_BUCKET, Key=manifest_key(sid, head["LastModified"]))
+    bad_head = s3.head_object(Bucket=INPUT_BUCKET, Key=bad.key)
+    bad_key = error_key(source_id(bad), bad_head["LastModified"])
+    record = json.loads(s3.get_object(Bucket=OUTPUT_BUCKET, Key=bad_key)["Body"].read())
     assert record["error_type"] == "MissingColumnsError"
 
 

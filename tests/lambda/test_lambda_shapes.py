@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from conftest import (
 from test_lambda_sqs_e2e import inject_503
 
 from shared.aws import lambda_app, processor
-from shared.aws.layout import ObjectRef, error_key, manifest_key, source_id
+from shared.aws.layout import ObjectRef, error_key, source_id
 
 
 def bodies(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -64,7 +65,7 @@ def test_direct_s3_event_processes_every_record(
     ]
     assert invoke(event) == {"processed": 2, "skipped_not_csv": 1}
     outputs = stack.outputs()
-    assert manifest_key(stack.sid("direct/one.csv")) in outputs
+    assert stack.manifest_key("direct/one.csv") in outputs
     assert stack.manifest("direct/two words.csv.gz")["compressed"] is True
     assert len(outputs) == 10
     assert list(clean_tmp.iterdir()) == []  # every record cleaned up after itself
@@ -81,8 +82,8 @@ def test_direct_event_with_a_transient_failure_raises_after_the_others(
     with inject_503("GetObject", "direct/flaky.csv"), pytest.raises(lambda_app.ObjectsFailedError):
         invoke(event)
     outputs = stack.outputs()
-    assert manifest_key(stack.sid("direct/ok.csv")) in outputs
-    assert manifest_key(stack.sid("direct/flaky.csv")) not in outputs
+    assert stack.manifest_key("direct/ok.csv") in outputs
+    assert stack.manifest_key("direct/flaky.csv") not in outputs
     assert list(clean_tmp.iterdir()) == []  # cleaned up after the failure too
     assert invoke(event) == {"already_processed": 1, "processed": 1}  # Lambda's retry
 
@@ -162,8 +163,8 @@ def test_only_csv_and_csv_gz_keys_in_any_case(
     event = {"Records": [handmade_record(INPUT_BUCKET, k.replace(" ", "+")) for k in stack.uploads]}
     assert invoke(event) == {"processed": 2, "skipped_not_csv": 2}
     outputs = stack.outputs()
-    assert manifest_key(stack.sid("case/UPPER.CSV")) in outputs
-    assert manifest_key(stack.sid("case/Mixed.Csv.Gz")) in outputs
+    assert stack.manifest_key("case/UPPER.CSV") in outputs
+    assert stack.manifest_key("case/Mixed.Csv.Gz") in outputs
     skipped = [line for line in invoke.logs if line["message"].startswith("not an order file")]
     assert {line["object_key"] for line in skipped} == {"case/data.csv.bak", "case/data.tsv"}
 
@@ -193,12 +194,12 @@ def test_objects_above_the_size_limit_get_an_error_record_without_download(
     stack.upload("big/small.csv", sample_bytes[:200])
     messages = stack.receive_all()
     assert invoke(sqs_event(messages)) == {"batchItemFailures": []}
-    record = stack.read_json(error_key(stack.sid("big/orders.csv")))
+    record = stack.read_json(stack.error_key("big/orders.csv"))
     assert record["error_type"] == "InputTooLargeError"
     assert record["input"]["size"] == len(sample_bytes)
     assert "MAX_INPUT_BYTES" in record["message"]
     assert get_object_calls == ["big/small.csv"]
-    assert manifest_key(stack.sid("big/small.csv")) in stack.outputs()
+    assert stack.manifest_key("big/small.csv") in stack.outputs()
     before = stack.outputs()
     assert invoke(sqs_event(messages)) == {"batchItemFailures": []}
     assert stack.outputs() == before
@@ -220,8 +221,14 @@ def test_a_deleted_object_gets_an_error_record(
     messages = stack.receive_all()
     stack.s3.delete_object(Bucket=INPUT_BUCKET, Key=ref.key, VersionId=ref.version_id)
     assert invoke(sqs_event(messages)) == {"batchItemFailures": []}
-    # The object is gone, so its identity is the event's: key and ETag (moto omits versionId).
-    expected = error_key(source_id(ObjectRef(INPUT_BUCKET, ref.key, None, ref.etag)))
+    # The object is gone, so its identity is the event's: key and ETag (moto omits versionId),
+    # and its record is placed by the event's time (no LastModified is left to read).
+    bodies = [json.loads(m["Body"]) for m in messages]
+    (event_time,) = [b["Records"][0]["eventTime"] for b in bodies if "Records" in b]
+    expected = error_key(
+        source_id(ObjectRef(INPUT_BUCKET, ref.key, None, ref.etag)),
+        datetime.fromisoformat(event_time),
+    )
     assert list(stack.outputs()) == [expected]
     record = stack.read_json(expected)
     assert record["error_type"] == "InputNotFoundError"

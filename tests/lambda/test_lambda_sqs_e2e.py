@@ -21,8 +21,7 @@ from conftest import (
 )
 
 from shared import __version__
-from shared.aws import lambda_app
-from shared.aws.layout import error_key, manifest_key
+from shared.aws import lambda_app, records
 from shared.core import reports
 
 SAMPLE_KEY = "incoming/sample_orders.csv"
@@ -116,7 +115,7 @@ def test_end_to_end_reports_manifests_and_error_records(
 
     for key, error_type in BAD.items():
         sid = stack.sid(key)
-        record = stack.read_json(error_key(sid))
+        record = stack.read_json(stack.error_key(key))
         assert record["error_type"] == error_type
         assert record["input"]["key"] == key and record["input"]["version_id"]
         assert f"s3://{INPUT_BUCKET}/{key}" in record["message"]
@@ -189,17 +188,17 @@ def test_transient_failure_fails_only_that_message(
     assert calls, "the injected failure never fired"
     assert response == {"batchItemFailures": [{"itemIdentifier": victim["MessageId"]}]}
     outputs = stack.outputs()
-    assert manifest_key(stack.sid(MESSY_KEY)) not in outputs
-    assert error_key(stack.sid(MESSY_KEY)) not in outputs
+    assert stack.manifest_key(MESSY_KEY) not in outputs
+    assert stack.error_key(MESSY_KEY) not in outputs
     for key in (SAMPLE_KEY, PLUS_KEY, UNICODE_KEY, GZIP_KEY):
-        assert manifest_key(stack.sid(key)) in outputs
+        assert stack.manifest_key(key) in outputs
     failure_logs = [line for line in invoke.logs if line["message"].startswith("processing failed")]
     assert [line["object_key"] for line in failure_logs] == [MESSY_KEY]
     assert "SlowDown" in failure_logs[0]["exception"]
 
     # SQS redelivers the failed message: now it goes through.
     assert invoke(sqs_event([victim])) == {"batchItemFailures": []}
-    assert manifest_key(stack.sid(MESSY_KEY)) in stack.outputs()
+    assert stack.manifest_key(MESSY_KEY) in stack.outputs()
 
 
 def test_a_batch_where_every_message_fails_is_still_a_partial_response(
@@ -235,6 +234,10 @@ def test_logs_carry_request_id_and_object_key_and_metrics_are_emf(
     assert (messy["rows_read"], messy["rows_rejected"]) == (7, 3)
     assert messy["output_prefix"] == f"s3://{OUTPUT_BUCKET}/reports/"
     assert messy["duration_seconds"] >= 0 and len(messy["output_keys"]) == 4
+    # The summary fields of the line are the manifest's own (records.SUMMARY_FIELDS).
+    manifest = stack.manifest(MESSY_KEY)
+    assert {k: messy[k] for k in records.SUMMARY_FIELDS} == records.summary(manifest)
+    assert messy["manifest_key"] == stack.manifest_key(MESSY_KEY)
     rejected = [line for line in logs if line["message"].startswith("input file rejected")]
     assert {line["error_type"] for line in rejected} == set(BAD.values())
 

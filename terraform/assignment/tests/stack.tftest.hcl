@@ -1,121 +1,9 @@
 # Plan-only tests of the root stack with a mocked AWS provider: no credentials, no network.
-# The overrides fix what AWS would compute (account, ARNs, URLs) so every value is known at plan.
 
+# The AWS provider is mocked by tests/mocks/aws.tfmock.hcl; the stack's variables come from
+# tests/terraform.tfvars. Both are shared with the other test file of this folder.
 mock_provider "aws" {
-  mock_data "aws_iam_policy_document" {
-    defaults = {
-      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
-    }
-  }
-
-  override_data {
-    target = data.aws_caller_identity.current
-    values = {
-      account_id = "111122223333"
-    }
-  }
-
-  override_data {
-    target = data.aws_partition.current
-    values = {
-      partition  = "aws"
-      dns_suffix = "amazonaws.com"
-    }
-  }
-
-  override_data {
-    target = module.ecr.data.aws_caller_identity.current
-    values = {
-      account_id = "111122223333"
-    }
-  }
-
-  # Resource attributes AWS computes, fixed at plan time so the policies are fully known.
-  override_resource {
-    target          = module.input_bucket.aws_s3_bucket.this
-    override_during = plan
-    values = {
-      id  = "nmd-assignment-jane-doe-input-111122223333"
-      arn = "arn:aws:s3:::nmd-assignment-jane-doe-input-111122223333"
-    }
-  }
-
-  override_resource {
-    target          = module.output_bucket.aws_s3_bucket.this
-    override_during = plan
-    values = {
-      id  = "nmd-assignment-jane-doe-output-111122223333"
-      arn = "arn:aws:s3:::nmd-assignment-jane-doe-output-111122223333"
-    }
-  }
-
-  override_resource {
-    target          = module.access_logs_bucket.aws_s3_bucket.this
-    override_during = plan
-    values = {
-      id  = "nmd-assignment-jane-doe-logs-111122223333"
-      arn = "arn:aws:s3:::nmd-assignment-jane-doe-logs-111122223333"
-    }
-  }
-
-  override_resource {
-    target          = module.ingest.aws_sqs_queue.this
-    override_during = plan
-    values = {
-      arn = "arn:aws:sqs:us-west-2:111122223333:nmd-assignment-jane-doe-orders"
-      id  = "https://sqs.us-west-2.amazonaws.com/111122223333/nmd-assignment-jane-doe-orders"
-      url = "https://sqs.us-west-2.amazonaws.com/111122223333/nmd-assignment-jane-doe-orders"
-    }
-  }
-
-  override_resource {
-    target          = module.ingest.aws_sqs_queue.dlq
-    override_during = plan
-    values = {
-      arn = "arn:aws:sqs:us-west-2:111122223333:nmd-assignment-jane-doe-orders-dlq"
-      id  = "https://sqs.us-west-2.amazonaws.com/111122223333/nmd-assignment-jane-doe-orders-dlq"
-      url = "https://sqs.us-west-2.amazonaws.com/111122223333/nmd-assignment-jane-doe-orders-dlq"
-    }
-  }
-
-  override_resource {
-    target          = module.lambda.aws_cloudwatch_log_group.this
-    override_during = plan
-    values = {
-      arn = "arn:aws:logs:us-west-2:111122223333:log-group:/aws/lambda/nmd-assignment-jane-doe-handler"
-    }
-  }
-
-  override_resource {
-    target          = module.lambda.aws_lambda_function.this
-    override_during = plan
-    values = {
-      arn = "arn:aws:lambda:us-west-2:111122223333:function:nmd-assignment-jane-doe-handler"
-    }
-  }
-
-  override_resource {
-    target          = module.ecr.aws_ecr_repository.this
-    override_during = plan
-    values = {
-      arn            = "arn:aws:ecr:us-west-2:111122223333:repository/nmd-assignment-jane-doe"
-      repository_url = "111122223333.dkr.ecr.us-west-2.amazonaws.com/nmd-assignment-jane-doe"
-    }
-  }
-
-  override_resource {
-    target          = module.analytics.aws_iam_policy.query
-    override_during = plan
-    values = {
-      arn = "arn:aws:iam::111122223333:policy/nmd-assignment-jane-doe-analytics-query"
-    }
-  }
-}
-
-variables {
-  candidate_name = "Jane_Doe"
-  aws_profile    = "test-profile"
-  image_uri      = "111122223333.dkr.ecr.us-west-2.amazonaws.com/nmd-assignment-jane-doe@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+  source = "./tests/mocks"
 }
 
 run "names_derive_from_project_and_candidate" {
@@ -242,9 +130,43 @@ run "event_path_wiring" {
   }
 
   assert {
-    condition     = length(output.alarm_names) == 4 && output.alarm_topic_arn == null
-    error_message = "Four alarms, and no topic without alarm_email."
+    condition = jsonencode(sort(keys(output.alarm_names))) == jsonencode([
+      "dlq-not-empty", "files-failed", "function-errors", "function-throttles", "queue-oldest-message-age",
+    ]) && output.alarm_topic_arn == null
+    error_message = "Five alarms (the rejected-rows share is off by default), and no topic without alarm_email."
   }
+
+  assert {
+    condition = (
+      module.alarms.alarm_names["files-failed"] == "nmd-assignment-jane-doe-files-failed" &&
+      local.metrics_namespace == module.lambda.environment_variables["POWERTOOLS_METRICS_NAMESPACE"] &&
+      local.service_name == module.lambda.environment_variables["POWERTOOLS_SERVICE_NAME"]
+    )
+    error_message = "The alarms must read the metrics under the namespace and service the function writes them with."
+  }
+}
+
+run "rejected_rows_share_alarm_on_request" {
+  command = plan
+
+  variables {
+    alarm_rejected_rows_percent = 5
+  }
+
+  assert {
+    condition     = output.alarm_names["rejected-rows-share"] == "nmd-assignment-jane-doe-rejected-rows-share"
+    error_message = "alarm_rejected_rows_percent must turn on the rejected-rows share alarm."
+  }
+}
+
+run "rejects_a_share_outside_0_to_100" {
+  command = plan
+
+  variables {
+    alarm_rejected_rows_percent = 101
+  }
+
+  expect_failures = [var.alarm_rejected_rows_percent]
 }
 
 run "analytics_wiring" {
@@ -261,14 +183,15 @@ run "analytics_wiring" {
   }
 
   assert {
-    condition = alltrue([for q in [
-      "cumulative_most_profitable_region",
+    condition = jsonencode(sort(keys(output.named_queries))) == jsonencode([
       "cumulative_most_common_ship_mode_by_category",
+      "cumulative_most_profitable_region",
       "cumulative_orders_by_category_and_sub_category",
       "latest_report_per_input",
-    ] : contains(keys(output.named_queries), q)])
-    error_message = "named_queries must list the named queries by name."
+    ])
+    error_message = "named_queries must list one named query per cli/queries/*.sql file."
   }
+
 
   assert {
     condition = (

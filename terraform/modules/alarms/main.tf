@@ -1,5 +1,7 @@
 # CloudWatch alarms for the pipeline, optionally e-mailed through an SNS topic:
-#   function errors > 0, function throttles > 0, DLQ depth > 0, oldest queued message too old.
+#   function errors > 0, function throttles > 0, DLQ depth > 0, oldest queued message too old,
+#   files failed > 0 (the function's own EMF metric), and, when a threshold is set, rejected rows
+#   above a share of the rows read.
 
 locals {
   notify  = var.alarm_email != null
@@ -29,6 +31,16 @@ locals {
       statistic   = "Maximum"
       threshold   = 0
       dimensions  = { QueueName = var.dlq_name }
+    }
+    # With ReportBatchItemFailures a failed file is a partial batch response, not a failed
+    # invocation: AWS/Lambda Errors never counts it. The function's EMF metric does.
+    files-failed = {
+      description = "${var.function_name} failed files: an error record was written (the input file is unusable) or processing raised and SQS will retry it. The function's Errors metric does not count these (partial batch responses)."
+      namespace   = var.metrics_namespace
+      metric      = "FilesFailed"
+      statistic   = "Sum"
+      threshold   = 0
+      dimensions  = { service = var.metrics_service }
     }
     queue-oldest-message-age = {
       description = "The oldest message of ${var.queue_name} is older than ${var.oldest_message_age_threshold_seconds}s: processing is stuck or falling behind."
@@ -75,4 +87,44 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   alarm_actions      = local.actions
   ok_actions         = local.actions
   tags               = var.tags
+}
+
+# Rejected rows as a share of the rows read (metric math over the function's EMF metrics), only
+# when a threshold is set: which share is alarming depends on the producers.
+resource "aws_cloudwatch_metric_alarm" "rejected_rows_share" {
+  count = var.rejected_rows_percent_threshold == null ? 0 : 1
+
+  alarm_name          = "${var.name_prefix}-rejected-rows-share"
+  alarm_description   = "More than ${coalesce(var.rejected_rows_percent_threshold, 0)}% of the rows ${var.function_name} read in ${var.period_seconds}s were rejected (rejected_rows.csv of each file says why)."
+  comparison_operator = "GreaterThanThreshold"
+  evaluation_periods  = 1
+  threshold           = var.rejected_rows_percent_threshold
+  # No rows read: nothing to judge.
+  treat_missing_data = "notBreaching"
+  alarm_actions      = local.actions
+  ok_actions         = local.actions
+  tags               = var.tags
+
+  metric_query {
+    id          = "share"
+    expression  = "IF(rows > 0, 100 * rejected / rows, 0)"
+    label       = "Rejected rows (% of rows read)"
+    return_data = true
+  }
+
+  dynamic "metric_query" {
+    for_each = { rejected = "RejectedRows", rows = "Rows" }
+    content {
+      id          = metric_query.key
+      return_data = false
+
+      metric {
+        namespace   = var.metrics_namespace
+        metric_name = metric_query.value
+        dimensions  = { service = var.metrics_service }
+        period      = var.period_seconds
+        stat        = "Sum"
+      }
+    }
+  }
 }

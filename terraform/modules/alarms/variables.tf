@@ -47,6 +47,41 @@ variable "oldest_message_age_threshold_seconds" {
   }
 }
 
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the function's EMF metrics (its POWERTOOLS_METRICS_NAMESPACE)."
+  type        = string
+  default     = "OrdersPipeline"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.#:/-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
+    error_message = "metrics_namespace must be 1-255 characters of letters, digits and . - _ / # :, and not start with AWS/ (reserved)."
+  }
+}
+
+variable "metrics_service" {
+  description = "Value of the \"service\" dimension of the function's EMF metrics (its POWERTOOLS_SERVICE_NAME)."
+  type        = string
+  default     = "orders-pipeline"
+  nullable    = false
+
+  validation {
+    condition     = length(var.metrics_service) >= 1 && length(var.metrics_service) <= 1024
+    error_message = "metrics_service must be 1-1024 characters (a CloudWatch dimension value)."
+  }
+}
+
+variable "rejected_rows_percent_threshold" {
+  description = "Alarm when RejectedRows exceed this share (percent) of Rows within one period. Null (default): no such alarm."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.rejected_rows_percent_threshold == null || try(var.rejected_rows_percent_threshold > 0 && var.rejected_rows_percent_threshold <= 100, false)
+    error_message = "rejected_rows_percent_threshold must be null (no alarm) or a percentage above 0 and at most 100."
+  }
+}
+
 variable "alarm_email" {
   description = "Optional e-mail address notified through a new SNS topic (the address must confirm the subscription). Null: no topic, alarms only show in the console."
   type        = string

@@ -1,14 +1,18 @@
 # Athena over the pipeline's buckets, with no crawler and no MSCK REPAIR:
 #   a Glue database with one table per report (CSV, Hive partition ingest_date resolved by
 #   partition projection), a table over the input order files, JSON tables over the manifests and
-#   error records; an Athena workgroup with enforced settings (encrypted results under their own
-#   prefix, a per-query scan limit, CloudWatch metrics); one named query per queries/*.sql file;
-#   and a customer-managed IAM policy that lets an analyst run exactly these queries.
+#   error records (partitioned the same way); an Athena workgroup with enforced settings (encrypted
+#   results under their own prefix, a per-query scan limit, CloudWatch metrics); one named query per
+#   entry of var.named_queries; and a customer-managed IAM policy that lets an analyst run exactly
+#   these queries.
 
 data "aws_partition" "current" {}
 
 locals {
-  # --- Tables: the contract the SQL in queries/ and the DuckDB test (cli/query.py) rely on ----
+  # --- Tables: the contract the named queries and the DuckDB views (cli/query.py) rely on -----
+  # tests/test_analytics_sql.py checks these locals against the Python definitions they mirror:
+  # shared/core/reports.py (report columns), shared/core/schema.py (the brief's header) and
+  # shared/aws/records.py (manifest and error record fields).
   # The report CSVs (shared/reports.py): reports/<report>/ingest_date=YYYY-MM-DD/<source-id>.csv.
   # rejected_rows files carry the rejected row's own fields after these two columns; the table
   # ignores them.
@@ -28,14 +32,14 @@ locals {
 
   input_struct = "struct<bucket:string,key:string,version_id:string,etag:string,size:bigint,last_modified:string>"
 
-  # manifests/<source-id>.json and errors/<source-id>.json (shared/processor.py): one JSON object
-  # per file, on one line.
+  # manifests/ingest_date=YYYY-MM-DD/<countdown>-<source-id>.json and errors/... (shared/aws/
+  # layout.py, records.py): one JSON object per file, on one line. The manifest's own ingest_date
+  # field equals its partition, which supplies the column.
   json_columns = {
     manifests = [
       { name = "manifest_version", type = "int" },
       { name = "source_id", type = "string" },
       { name = "input", type = local.input_struct },
-      { name = "ingest_date", type = "string" },
       { name = "compressed", type = "boolean" },
       { name = "data_bytes", type = "bigint" },
       { name = "rows_read", type = "bigint" },
@@ -66,8 +70,8 @@ locals {
     orders_by_category_and_sub_category = "Per input file: distinct orders per category and sub-category."
     rejected_rows                       = "Per input file: rows the pipeline rejected (line number, reason; the row's own fields follow in the file)."
     orders                              = "The order files of the input bucket (.csv, .csv.gz), every column as text."
-    manifests                           = "One manifest per processed input file version (counts, outputs, timings)."
-    errors                              = "One record per input file version that could not be processed at all."
+    manifests                           = "One manifest per processed input file version (counts, outputs, timings), by upload day."
+    errors                              = "One record per input file version that could not be processed at all, by upload day."
   }
 
   # Every table: format, location, columns (name/type), partitioned by ingest_date or not.
@@ -94,7 +98,7 @@ locals {
         format      = "json"
         location    = "s3://${var.output_bucket_name}/${name}/"
         columns     = columns
-        partitioned = false
+        partitioned = true
       }
     },
   )
@@ -112,18 +116,16 @@ locals {
     }
   }
 
-  # --- Named queries: one per queries/*.sql, named by the file stem -----------------------------
-  query_dir = "${path.module}/queries"
-  queries   = { for f in fileset(local.query_dir, "*.sql") : trimsuffix(f, ".sql") => file("${local.query_dir}/${f}") }
-  # The description is the file's leading "-- " comment paragraph (up to a bare "--" or the SQL),
+  # --- Named queries: one per entry of var.named_queries --------------------------------------
+  # The description is the SQL's leading "-- " comment paragraph (up to a bare "--" or the SQL),
   # joined into one line; Athena allows 1024 characters.
   query_descriptions = {
-    for name, sql in local.queries : name => substr(coalesce(
+    for name, sql in var.named_queries : name => substr(coalesce(
       trimspace(join(" ", [
         for line in split("\n", try(regex("^(?:--[ \t]+[^\n]*\n)+", replace(sql, "\r", "")), "")) :
         trimspace(trimprefix(line, "--"))
       ])),
-      "Athena query ${name} (queries/${name}.sql)",
+      "Athena named query ${name}",
     ), 0, 1024)
   }
 
@@ -223,7 +225,7 @@ resource "aws_athena_workgroup" "this" {
 }
 
 resource "aws_athena_named_query" "this" {
-  for_each = local.queries
+  for_each = var.named_queries
 
   name        = each.key
   description = local.query_descriptions[each.key]

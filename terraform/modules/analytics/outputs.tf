@@ -29,7 +29,7 @@ output "results_location" {
 }
 
 output "named_query_ids" {
-  description = "Athena named query id by name (one per queries/*.sql file, named by its stem)."
+  description = "Athena named query id by name (one per entry of named_queries)."
   value       = { for name, q in aws_athena_named_query.this : name => q.id }
 }
 

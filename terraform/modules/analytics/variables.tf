@@ -58,6 +58,23 @@ variable "output_bucket_arn" {
   }
 }
 
+variable "named_queries" {
+  description = "Athena named queries to create in the workgroup and database: name => SQL text. The root stack passes the files of cli/queries/ (the same files `orders query` runs), one query per file named by its stem. The SQL's leading \"-- \" comment paragraph becomes the description."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for name in keys(var.named_queries) : can(regex("^[A-Za-z0-9_]{1,128}$", name))])
+    error_message = "named_queries keys must be 1-128 characters of letters, digits and '_' (they name the Athena named queries and the files they come from)."
+  }
+
+  validation {
+    condition     = alltrue([for sql in values(var.named_queries) : length(trimspace(sql)) > 0 && length(sql) <= 262144])
+    error_message = "Each named query must hold SQL: not blank, at most 262144 characters (Athena's limit)."
+  }
+}
+
 variable "results_prefix" {
   description = "Key prefix of the Athena query results in the output bucket (ending in '/'). Give the bucket a lifecycle expiry on it: results are never needed for long."
   type        = string
@@ -111,7 +128,7 @@ variable "engine_version" {
 }
 
 variable "projection_start_date" {
-  description = "First ingest_date (YYYY-MM-DD) the report tables' partition projection covers; the range ends at NOW. Dates before it are invisible to queries."
+  description = "First ingest_date (YYYY-MM-DD) the partition projection of the report, manifest and error tables covers; the range ends at NOW. Dates before it are invisible to queries."
   type        = string
   default     = "2020-01-01"
   nullable    = false

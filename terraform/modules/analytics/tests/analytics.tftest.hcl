@@ -1,7 +1,8 @@
 # Plan-only tests with a mocked AWS provider: no credentials, no network.
-# The table contract (names, columns, locations, SerDes, projection) is what queries/*.sql and the
-# DuckDB test (tests/test_analytics_sql.py via cli/query.py) rely on; the analyst policy is pinned
-# statement by statement, so a change that widens it fails here.
+# The table contract (names, columns, locations, SerDes, projection) is what the named queries
+# (cli/queries/*.sql) and the DuckDB views (cli/query.py) rely on; the analyst policy is pinned
+# statement by statement, so a change that widens it fails here. The named queries here are small
+# stand-ins: the root stack's tests check that it passes the package's real files.
 
 mock_provider "aws" {
   mock_data "aws_iam_policy_document" {
@@ -44,6 +45,10 @@ variables {
   input_bucket_arn   = "arn:aws:s3:::orders-test-input"
   output_bucket_name = "orders-test-output"
   output_bucket_arn  = "arn:aws:s3:::orders-test-output"
+  named_queries = {
+    first_query  = "-- What the first query answers,\n-- over two lines.\n--\n-- Details that stay out.\nSELECT 1\n"
+    second_query = "SELECT region FROM most_profitable_region\n"
+  }
 }
 
 run "report_tables_use_partition_projection" {
@@ -77,22 +82,27 @@ run "report_tables_use_partition_projection" {
 
   assert {
     condition = alltrue([
-      for name in ["most_profitable_region", "most_common_ship_mode_by_category", "orders_by_category_and_sub_category", "rejected_rows"] :
-      aws_glue_catalog_table.this[name].storage_descriptor[0].location == "s3://orders-test-output/reports/${name}/" &&
+      for name, location in {
+        most_profitable_region              = "reports/most_profitable_region/"
+        most_common_ship_mode_by_category   = "reports/most_common_ship_mode_by_category/"
+        orders_by_category_and_sub_category = "reports/orders_by_category_and_sub_category/"
+        rejected_rows                       = "reports/rejected_rows/"
+        manifests                           = "manifests/"
+        errors                              = "errors/"
+      } :
+      aws_glue_catalog_table.this[name].storage_descriptor[0].location == "s3://orders-test-output/${location}" &&
       [for k in aws_glue_catalog_table.this[name].partition_keys : "${k.name}:${k.type}"] == ["ingest_date:string"] &&
-      aws_glue_catalog_table.this[name].parameters == tomap({
-        classification                         = "csv"
-        "skip.header.line.count"               = "1"
+      { for k, v in aws_glue_catalog_table.this[name].parameters : k => v if !contains(["classification", "skip.header.line.count"], k) } == {
         "projection.enabled"                   = "true"
         "projection.ingest_date.type"          = "date"
         "projection.ingest_date.format"        = "yyyy-MM-dd"
         "projection.ingest_date.range"         = "2020-01-01,NOW"
         "projection.ingest_date.interval"      = "1"
         "projection.ingest_date.interval.unit" = "DAYS"
-        "storage.location.template"            = "s3://orders-test-output/reports/${name}/ingest_date=$${ingest_date}"
-      })
+        "storage.location.template"            = "s3://orders-test-output/${location}ingest_date=$${ingest_date}"
+      }
     ])
-    error_message = "Report tables must live under reports/<table>/, be partitioned by ingest_date (string) and project it by day from 2020-01-01 to NOW with the literal $${ingest_date} template."
+    error_message = "The report, manifest and error tables must live under their prefix, be partitioned by ingest_date (string) and project it by day from 2020-01-01 to NOW with the literal $${ingest_date} template."
   }
 
   assert {
@@ -142,12 +152,11 @@ run "csv_and_json_formats" {
   assert {
     condition = alltrue([
       for name in ["manifests", "errors"] :
-      aws_glue_catalog_table.this[name].storage_descriptor[0].location == "s3://orders-test-output/${name}/" &&
       aws_glue_catalog_table.this[name].storage_descriptor[0].ser_de_info[0].serialization_library == "org.openx.data.jsonserde.JsonSerDe" &&
-      length(aws_glue_catalog_table.this[name].partition_keys) == 0 &&
-      aws_glue_catalog_table.this[name].parameters == tomap({ classification = "json" })
+      aws_glue_catalog_table.this[name].parameters["classification"] == "json" &&
+      !contains(keys(aws_glue_catalog_table.this[name].parameters), "skip.header.line.count")
     ])
-    error_message = "manifests and errors must be unpartitioned OpenX JSON tables under manifests/ and errors/, without a header skip."
+    error_message = "manifests and errors must be OpenX JSON tables without a header skip."
   }
 
   assert {
@@ -155,7 +164,6 @@ run "csv_and_json_formats" {
       "manifest_version int",
       "source_id string",
       "input struct<bucket:string,key:string,version_id:string,etag:string,size:bigint,last_modified:string>",
-      "ingest_date string",
       "compressed boolean",
       "data_bytes bigint",
       "rows_read bigint",
@@ -215,46 +223,58 @@ run "workgroup_is_enforced_encrypted_and_capped" {
   }
 }
 
-run "one_named_query_per_sql_file" {
+run "one_named_query_per_entry" {
   command = plan
 
   assert {
-    condition     = sort(keys(aws_athena_named_query.this)) == sort([for f in fileset("${path.module}/queries", "*.sql") : trimsuffix(f, ".sql")])
-    error_message = "Every queries/*.sql file must become exactly one named query, named by its stem."
-  }
-
-  assert {
-    condition = alltrue([for q in [
-      "cumulative_most_profitable_region",
-      "cumulative_most_common_ship_mode_by_category",
-      "cumulative_orders_by_category_and_sub_category",
-      "latest_report_per_input",
-    ] : contains(keys(aws_athena_named_query.this), q)])
-    error_message = "The four agreed queries must exist."
+    condition     = jsonencode(sort(keys(aws_athena_named_query.this))) == jsonencode(["first_query", "second_query"])
+    error_message = "Every entry of named_queries must become exactly one named query, named by its key."
   }
 
   assert {
     condition = alltrue([
       for name, q in aws_athena_named_query.this :
       q.name == name && q.workgroup == "orders-test-analytics" && q.database == "orders_test" &&
-      q.query == file("${path.module}/queries/${name}.sql")
+      q.query == var.named_queries[name]
     ])
-    error_message = "Each named query must carry its file's text, in the module's workgroup and database."
+    error_message = "Each named query must carry its SQL, in the module's workgroup and database."
   }
 
   assert {
-    condition = alltrue([
-      for name, q in aws_athena_named_query.this :
-      length(q.description) >= 1 && length(q.description) <= 1024 && !strcontains(q.description, "\n") && !startswith(q.description, "--") &&
-      (!startswith(q.query, "-- ") || startswith(q.description, trimspace(trimprefix(split("\n", q.query)[0], "--"))))
-    ])
-    error_message = "Each description must be the file's leading comment (one line, without '--', at most 1024 characters)."
+    condition = (
+      aws_athena_named_query.this["first_query"].description == "What the first query answers, over two lines." &&
+      aws_athena_named_query.this["second_query"].description == "Athena named query second_query"
+    )
+    error_message = "The description is the SQL's leading comment paragraph on one line, or a default without one."
   }
 
   assert {
     condition     = keys(output.named_query_ids) == keys(aws_athena_named_query.this)
     error_message = "named_query_ids must list every named query."
   }
+}
+
+run "no_named_queries_for_an_empty_map" {
+  command = plan
+
+  variables {
+    named_queries = {}
+  }
+
+  assert {
+    condition     = length(aws_athena_named_query.this) == 0
+    error_message = "Without named_queries the module creates none."
+  }
+}
+
+run "rejects_bad_query_names_and_blank_sql" {
+  command = plan
+
+  variables {
+    named_queries = { "bad name" = "SELECT 1", blank = "  \n" }
+  }
+
+  expect_failures = [var.named_queries]
 }
 
 run "query_policy_is_exactly_the_contract" {

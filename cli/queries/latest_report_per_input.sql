@@ -3,9 +3,10 @@
 --
 -- "Latest" is the newest object version by its LastModified time (then processing time) among the
 -- manifests, so a re-uploaded file replaces its earlier report here while both stay in S3. The
--- report rows are found by source id, the report object's file name. A file with no valid rows
--- still appears, with an empty region and profit. Partition pruning: add
--- `AND r.ingest_date >= '...'` to the join to scan fewer dates.
+-- report rows are found by source id, the report object's file name, in the manifest's partition
+-- (both are partitioned by the input's upload day, ingest_date). A file with no valid rows still
+-- appears, with an empty region and profit. Partition pruning: add
+-- `WHERE m.ingest_date >= '...'` in `latest` to read the manifests of recent uploads only.
 WITH latest AS (
     SELECT
         m.source_id,
