@@ -45,6 +45,8 @@ REGION = "us-west-2"
 INPUT_BUCKET = "hostile-input"
 OUTPUT_BUCKET = "hostile-output"
 POLL_SECONDS = 0.01
+# The CLI's one-line report of an exception that is not a known error (cli/errors.py).
+UNEXPECTED = "run with --debug for details"
 TRACEBACK = "Traceback (most recent call last)"
 ENOSPC_MARKERS = ("No space left on device", "[Errno 28]", "ENOSPC")
 
@@ -648,6 +650,8 @@ class Runner:
             kind, line = _last_exception(stderr)
             return Outputs(kind="crash", error_type=kind, message=line)
         if usage.exit_code == 1 and stderr.startswith("error:"):
+            if UNEXPECTED in stderr:  # the CLI's line for an exception it does not know
+                return Outputs(kind="crash", message=stderr.strip())
             return Outputs(kind="error", message=stderr.strip())
         return Outputs(kind="failed", message=f"exit {usage.exit_code}: {stderr[-300:]}")
 

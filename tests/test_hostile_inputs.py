@@ -50,7 +50,7 @@ TODAY: dict[str | tuple[str, str], str] = {
     "quantity_4301_digits": "ValueError from int(): traceback / retried into the DLQ",
     "product_exceeds_precision": "decimal.Inexact: traceback / retried into the DLQ",
     "price_39_digits": "no digit limit: a 39-digit price is valid",
-    "header_bare_cr": "_csv.Error on the header: traceback / retried into the DLQ",
+    "header_bare_cr": "_csv.Error on the header: an unexpected error / retried into the DLQ",
     "cr_only_line_ends": "_csv.Error on the header: traceback / retried into the DLQ",
     "header_field_over_128k": "_csv.Error field limit on the header: traceback / retry",
     "columns_5000": "no column limit: reports",
@@ -70,7 +70,6 @@ TODAY: dict[str | tuple[str, str], str] = {
     "bzip2_named_csv": "InvalidUtf8Error, not a named format",
     "zip_named_csv": "InvalidUtf8Error, not a named format",
     "deleted_input_403": "HEAD answers 403: ClientError, retried into the DLQ",
-    ("dots_file_name", LOCAL): "default output folder reports/.. is the working folder",
     ("input_over_max_input_bytes", LOCAL): "run-local has no input size limit",
 }
 
