@@ -8,10 +8,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE := assessment_assets/sample_orders.csv
 
-.PHONY: help install run demo test lint format typecheck pytest dockerfile-lint terraform-check bench clean
+.PHONY: help install run demo test e2e arm64-check lint format typecheck pytest dockerfile-lint terraform-check bench clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,10 @@ demo: $(STAMP) ## the whole pipeline on a local moto server: upload, queue, hand
 	$(BIN)/orders demo --keep reports/demo
 	$(BIN)/orders query cumulative_most_profitable_region --local reports/demo
 
-test: lint typecheck pytest dockerfile-lint terraform-check ## everything CI runs
+test: lint typecheck pytest dockerfile-lint terraform-check ## the checks and the test suite (CI runs this, then e2e)
+
+e2e: $(STAMP) ## apply the real Terraform root to a local moto server, run the pipeline through it, destroy (~4 min)
+	timeout 900 $(BIN)/pytest tests/e2e -p no:cacheprovider
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .
