@@ -34,6 +34,9 @@ test: lint typecheck pytest dockerfile-lint terraform-check ## the checks and th
 e2e: $(STAMP) ## apply the real Terraform root to a local moto server, run the pipeline through it, destroy (~4 min)
 	timeout 900 $(BIN)/pytest tests/e2e -p no:cacheprovider
 
+arm64-check: $(STAMP) ## optional: the engine under QEMU as Graviton2 (neoverse-n1) vs the host, byte for byte
+	bash scripts/arm64-check.sh
+
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -21,12 +21,12 @@ import pytest
 
 from cli.config import AwsTarget
 from cli.local_lambda import FunctionSpec, LambdaProcess
-from cli.moto_stack import DIFFERENCES_FROM_TERRAFORM, MotoServer, create_pipeline
+from cli.moto_stack import DIFFERENCES_FROM_TERRAFORM, MotoServer, Resources, create_pipeline
 from cli.sqs_trigger import EventSourceSpec, LocalConsumer
 from shared.aws.layout import ObjectRef, error_key, manifest_key, report_key, source_id
 from shared.core import reports
 from tests.e2e.harness import FAKE_CREDENTIALS, REGION, Steps, Terraform
-from tests.e2e.wiring import Names, describe, differences
+from tests.e2e.wiring import describe, differences
 from tests.helpers import SAMPLE
 
 
@@ -158,21 +158,17 @@ def test_the_builder_wires_what_terraform_wires(
     with steps("builder vs Terraform: wiring compared"):
         s3, sqs, lam = aws.client("s3"), aws.client("sqs"), aws.client("lambda")
         out = applied.outputs
-        deployed = Names(
+        deployed = Resources(
             out["input_bucket_name"], out["output_bucket_name"], out["queue_url"],
             out["queue_arn"], out["dlq_url"], out["dlq_arn"], out["function_name"],
         )  # fmt: skip
         built = create_pipeline(s3, sqs, prefix="orders-demo", region=REGION)
-        ours = Names(
-            built.input_bucket, built.output_bucket, built.queue_url, built.queue_arn,
-            built.dlq_url, built.dlq_arn, built.function_name,
-        )  # fmt: skip
         terraform_side = describe(
             s3, sqs, deployed,
             FunctionSpec.from_aws(lam, deployed.function_name),
             EventSourceSpec.from_aws(lam, sqs, deployed.function_name),
         )  # fmt: skip
-        builder_side = describe(s3, sqs, ours, built.function(), built.event_source())
+        builder_side = describe(s3, sqs, built, built.function(), built.event_source())
     found = differences(terraform_side, builder_side)
     unlisted = {k: v for k, v in found.items() if k not in DIFFERENCES_FROM_TERRAFORM}
     stale = set(DIFFERENCES_FROM_TERRAFORM) - set(found)

@@ -11,10 +11,10 @@ so the Terraform stack and the builder's compare key by key.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from cli.local_lambda import FunctionSpec
+from cli.moto_stack import Resources
 from cli.sqs_trigger import EventSourceSpec
 
 # Attributes that describe a queue's state or identity, not its configuration.
@@ -28,35 +28,19 @@ VOLATILE = {
 }
 
 
-@dataclass(frozen=True)
-class Names:
-    """The concrete names of one stack, each replaced by its role in the description."""
-
-    input_bucket: str
-    output_bucket: str
-    queue_url: str
-    queue_arn: str
-    dlq_url: str
-    dlq_arn: str
-    function_name: str
-
-    @property
-    def account_id(self) -> str:
-        return self.queue_arn.split(":")[4]
-
-    def roles(self) -> list[tuple[str, str]]:
-        """(concrete, role) pairs, longest first so no name is replaced inside another."""
-        pairs = [
-            (self.dlq_url, "<dlq_url>"),
-            (self.queue_url, "<queue_url>"),
-            (self.dlq_arn, "<dlq_arn>"),
-            (self.queue_arn, "<queue_arn>"),
-            (self.input_bucket, "<input_bucket>"),
-            (self.output_bucket, "<output_bucket>"),
-            (self.function_name, "<function>"),
-            (self.account_id, "<account>"),
-        ]
-        return sorted(pairs, key=lambda pair: -len(pair[0]))
+def roles(names: Resources) -> list[tuple[str, str]]:
+    """(concrete, role) pairs for a stack's names, longest first (none replaced inside another)."""
+    pairs = [
+        (names.dlq_url, "<dlq_url>"),
+        (names.queue_url, "<queue_url>"),
+        (names.dlq_arn, "<dlq_arn>"),
+        (names.queue_arn, "<queue_arn>"),
+        (names.input_bucket, "<input_bucket>"),
+        (names.output_bucket, "<output_bucket>"),
+        (names.function_name, "<function>"),
+        (names.account_id, "<account>"),
+    ]
+    return sorted(pairs, key=lambda pair: -len(pair[0]))
 
 
 def _anonymize(value: Any, roles: list[tuple[str, str]]) -> Any:
@@ -129,7 +113,7 @@ def _notification(s3: Any, bucket: str) -> dict[str, Any]:
 
 
 def describe(
-    s3: Any, sqs: Any, names: Names, function: FunctionSpec, source: EventSourceSpec
+    s3: Any, sqs: Any, names: Resources, function: FunctionSpec, source: EventSourceSpec
 ) -> dict[str, Any]:
     """The stack's wiring, flattened to ``path -> value`` with roles for names."""
     tree = {
@@ -155,7 +139,7 @@ def describe(
             "dlq": source.dlq_arn,
         },
     }
-    return flatten(_anonymize(tree, names.roles()))
+    return flatten(_anonymize(tree, roles(names)))
 
 
 def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
