@@ -102,7 +102,7 @@ class LambdaProcess:
         self.log_path = log_path
         self._proc: subprocess.Popen[bytes] | None = None
         self._replies: IO[bytes] | None = None
-        self._log_offset = 0
+        self._log_offset = log_path.stat().st_size if log_path.exists() else 0
         self._buffer = b""
         self.cold_starts = 0
 
@@ -200,9 +200,13 @@ class LambdaProcess:
             "deadline": deadline,
             "function_arn": self.spec.arn,
         }
-        self._proc.stdin.write(json.dumps(request).encode() + b"\n")
-        self._proc.stdin.flush()
-        reply = self._reply(deadline - time.time())
+        try:
+            self._proc.stdin.write(json.dumps(request).encode() + b"\n")
+            self._proc.stdin.flush()
+        except BrokenPipeError:  # the process died between two invocations
+            reply = None
+        else:
+            reply = self._reply(deadline - time.time())
         if reply is None:
             timed_out = self._proc.poll() is None
             self._proc.kill()
