@@ -47,14 +47,17 @@ def logs() -> Path:
 
 
 @pytest.fixture(scope="session")
-def terraform(server: MotoServer, logs: Path) -> Iterator[Terraform]:
+def terraform(server: MotoServer, logs: Path, steps: Steps) -> Iterator[Terraform]:
     """The root's copy lives in a temporary folder, removed at the end."""
     with tempfile.TemporaryDirectory(prefix="orders-e2e-") as work:
-        yield Terraform(Path(work), server.endpoint, logs)
+        with steps("copy of the root + test-only override"):
+            copy = Terraform(Path(work), server.endpoint, logs)
+        yield copy
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if STEPS.done:
         terminalreporter.write_sep("=", "make e2e: steps")
         terminalreporter.write_line(STEPS.table())
-        terminalreporter.write_line(f"logs: {LOGS.relative_to(ROOT)}/")
+        if LOGS.is_dir():
+            terminalreporter.write_line(f"Terraform's output, the function's log: {LOGS}/")

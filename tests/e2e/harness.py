@@ -241,13 +241,14 @@ class Terraform:
     def init(self) -> None:
         self.run("init", "-input=false", "-no-color", timeout=180)
 
-    def graph(self) -> str:
-        return self.run("graph", timeout=120)
+    def apply(self, *, refresh: bool = True, **variables: str) -> None:
+        self._change("apply", refresh, variables)
 
-    def apply(self, **variables: str) -> None:
+    def _change(self, command: str, refresh: bool, variables: dict[str, str]) -> None:
+        refreshed = f"-refresh={str(refresh).lower()}"
         self.run(
-            "apply", "-auto-approve", "-input=false", "-no-color", *self.variables(**variables),
-            timeout=APPLY_TIMEOUT,
+            command, "-auto-approve", "-input=false", "-no-color", refreshed,
+            *self.variables(**variables), timeout=APPLY_TIMEOUT,
         )  # fmt: skip
 
     def plan_exit_code(self) -> tuple[int, str]:
@@ -258,14 +259,22 @@ class Terraform:
         )  # fmt: skip
         return self.last_returncode, out
 
-    def destroy(self, **variables: str) -> None:
-        self.run(
-            "destroy", "-auto-approve", "-input=false", "-no-color", *self.variables(**variables),
-            timeout=APPLY_TIMEOUT,
-        )  # fmt: skip
+    def destroy(self, *, refresh: bool = True, **variables: str) -> None:
+        self._change("destroy", refresh, variables)
 
     def state(self) -> list[str]:
         return self.run("state", "list", timeout=60).split()
+
+    def dependencies(self, module: str, resource_type: str) -> list[str]:
+        """What the applied state records as the (transitive) dependencies of a resource."""
+        state = json.loads((self.root / "terraform.tfstate").read_text())
+        (resource,) = [
+            r
+            for r in state["resources"]
+            if r.get("module") == module and r["type"] == resource_type and r["mode"] == "managed"
+        ]
+        deps: list[str] = resource["instances"][0].get("dependencies", [])
+        return deps
 
     def outputs(self) -> dict[str, Any]:
         raw = json.loads(self.run("output", "-json", "-no-color", timeout=60))

@@ -12,7 +12,7 @@ the patches are process-wide.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from botocore.config import Config
 from moto import mock_aws
 
 from tests.e2e import moto_gaps
+from tests.e2e.harness import Steps
 from tests.e2e.moto_gaps import GAP_FILLS, GapFill
 
 REGION = "us-west-2"
@@ -170,6 +171,12 @@ PROBES: dict[GapFill, Callable[[Clients], bool]] = {
     moto_gaps.athena_update_work_group: update_work_group_is_missing,
     moto_gaps.conditions_on_absent_keys_do_not_hold: conditional_deny_always_applies,
 }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def timed(steps: Steps) -> Iterator[None]:
+    with steps(f"moto gaps: {len(GAP_FILLS)} fills probed, stock and filled"):
+        yield
 
 
 def test_every_fill_has_a_probe() -> None:

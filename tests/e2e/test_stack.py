@@ -7,12 +7,11 @@ early on makes the later ones error instead of running on a half-built stack.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import time
-from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,39 +43,6 @@ def initialized(terraform: Terraform, steps: Steps) -> Terraform:
     return terraform
 
 
-def depends_on(graph: str, source: str, target: str) -> bool:
-    """Whether ``source`` reaches ``target`` in ``terraform graph``'s DOT output."""
-    edges: dict[str, set[str]] = defaultdict(set)
-    for a, b in re.findall(r'"([^"]+)"\s*->\s*"([^"]+)"', graph):
-        edges[a].add(b)
-    seen, todo = {source}, deque([source])
-    while todo:
-        node = todo.popleft()
-        for nxt in edges[node]:
-            if target in nxt:
-                return True
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return False
-
-
-def test_bucket_logging_waits_for_the_log_bucket_policy(
-    initialized: Terraform, steps: Steps
-) -> None:
-    """The ordering gap: S3 refuses logging to a bucket whose policy does not grant it yet."""
-    with steps("terraform graph: logging after the logs bucket's policy"):
-        graph = initialized.graph()
-    policy = "module.access_logs_bucket.aws_s3_bucket_policy.this"
-    for bucket in ("input_bucket", "output_bucket"):
-        logging = next(
-            n
-            for n in re.findall(r'"([^"]+)"', graph)
-            if n.startswith(f"module.{bucket}.aws_s3_bucket_logging.this")
-        )
-        assert depends_on(graph, logging, policy), f"{logging} does not wait for {policy}"
-
-
 @pytest.fixture(scope="session")
 def applied(initialized: Terraform, steps: Steps) -> Applied:
     with steps("terraform apply (one, the whole root)"):
@@ -89,6 +55,16 @@ def applied(initialized: Terraform, steps: Steps) -> Applied:
 def test_one_apply_then_an_empty_plan(applied: Applied) -> None:
     assert applied.plan_exit_code == 0, applied.plan_output[-6000:]
     assert applied.outputs["function_name"] == "nmd-assignment-e2e-handler"
+
+
+def test_bucket_logging_waited_for_the_log_bucket_policy(
+    applied: Applied, initialized: Terraform
+) -> None:
+    """The ordering gap: S3 refuses logging to a bucket whose policy does not grant it yet."""
+    policy = "module.access_logs_bucket.aws_s3_bucket_policy.this"
+    for bucket in ("module.input_bucket", "module.output_bucket"):
+        dependencies = initialized.dependencies(bucket, "aws_s3_bucket_logging")
+        assert policy in dependencies, f"{bucket}'s logging does not wait for {policy}"
 
 
 @dataclass
@@ -118,27 +94,30 @@ def aws(server: MotoServer) -> AwsTarget:
 def running(
     applied: Applied,
     aws: AwsTarget,
-    server: MotoServer,
     logs: Path,
+    steps: Steps,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Running]:
     """The real handler in its own process, configured from the applied resources only."""
     name = applied.outputs["function_name"]
-    function = FunctionSpec.from_aws(aws.client("lambda"), name)
-    source = EventSourceSpec.from_aws(aws.client("lambda"), aws.client("sqs"), name)
-    work = tmp_path_factory.mktemp("function")
-    with (
-        LambdaProcess(
-            function,
-            endpoint=server.endpoint,
-            credentials=FAKE_CREDENTIALS,
-            work_dir=work,
-            log_path=logs / "function.log",
-        ) as runtime,
+    with ExitStack() as stack:
+        with steps("function: settings read, process started"):
+            function = FunctionSpec.from_aws(aws.client("lambda"), name)
+            source = EventSourceSpec.from_aws(aws.client("lambda"), aws.client("sqs"), name)
+            runtime = stack.enter_context(
+                LambdaProcess(
+                    function,
+                    endpoint=str(aws.endpoint_url),
+                    credentials=FAKE_CREDENTIALS,
+                    work_dir=tmp_path_factory.mktemp("function"),
+                    log_path=logs / "function.log",
+                )
+            )
         # The applied visibility timeout is 30 minutes (6x the function timeout): failed
         # messages are received again after 1 s instead; receives are what the redrive counts.
-        LocalConsumer(aws.client("sqs"), source, runtime.invoke, retry_after_seconds=1) as consumer,
-    ):
+        consumer = stack.enter_context(
+            LocalConsumer(aws.client("sqs"), source, runtime.invoke, retry_after_seconds=1)
+        )
         yield Running(
             aws.client("s3"),
             aws.client("sqs"),
@@ -213,9 +192,9 @@ def test_uploads_through_the_stack_give_run_locals_reports(
     running: Running, steps: Steps, tmp_path: Path
 ) -> None:
     generated = tmp_path / "generated orders.csv.gz"
-    orders("generate", generated, "--rows", "20000", "--seed", "7", "--gzip")
     inputs = {"incoming/sample_orders.csv": SAMPLE, "incoming/generated orders.csv.gz": generated}
     with steps("sample + generated .csv.gz: reports == run-local"):
+        orders("generate", generated, "--rows", "20000", "--seed", "7", "--gzip")
         refs = {key: upload(running, key, path.read_bytes()) for key, path in inputs.items()}
         for key, ref in refs.items():
             manifest = wait_for(
@@ -266,9 +245,10 @@ def test_destroy_leaves_an_empty_state(
     applied: Applied, initialized: Terraform, running: Running, steps: Steps
 ) -> None:
     running.stop()  # before its queue goes
+    # No refresh: the state is the one the plan above just found equal to moto's.
     with steps("terraform apply -var force_destroy=true"):
-        initialized.apply(force_destroy="true")
+        initialized.apply(refresh=False, force_destroy="true")
     with steps("terraform destroy"):
-        initialized.destroy(force_destroy="true")
+        initialized.destroy(refresh=False, force_destroy="true")
     with steps("terraform state list: empty"):
         assert initialized.state() == []
