@@ -74,6 +74,10 @@ class FunctionSpec:
         return f"/aws/lambda/{self.name}"
 
 
+class FunctionInitError(RuntimeError):
+    """The function's process could not import its handler (Lambda's Runtime.ImportModuleError)."""
+
+
 @dataclass
 class InvokeResult:
     """One invocation: the handler's response, or the error that ended it, and its log lines."""
@@ -161,7 +165,7 @@ class LambdaProcess:
         if reply is None or "init_error" in reply:
             self.stop()
             why = reply["init_error"] if reply else "no answer from the runtime"
-            raise RuntimeError(f"the function's init phase failed: {why}")
+            raise FunctionInitError(f"the function's init phase failed: {why}")
 
     def stop(self) -> None:
         """End the process (Lambda recycling the environment)."""

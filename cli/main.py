@@ -752,6 +752,7 @@ def demo(
     """Run the whole pipeline locally on moto (no AWS account): upload, process, show."""
     from cli.config import project_root
     from cli.demo import missing_requirements, run_demo
+    from cli.local_lambda import FunctionInitError
 
     missing = missing_requirements()
     if missing:
@@ -765,7 +766,7 @@ def demo(
     try:
         with cloud_errors():
             code = run_demo(console, err, chosen, keep=keep, timeout=timeout)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, FunctionInitError) as exc:
         raise fail(str(exc)) from None
     raise typer.Exit(code)
 

@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 # The handler's logger keeps the stdout of its first import: not a CliRunner stream.
 import shared.aws.telemetry  # noqa: F401
-from cli import demo
-from cli.local_lambda import InvokeResult
+from cli import demo, moto_stack
+from cli.local_lambda import FunctionSpec, InvokeResult
 from cli.main import app
 from cli.moto_stack import Resources, create_pipeline
 from cli.sqs_trigger import LocalConsumer, failed_message_ids, sqs_event
@@ -95,6 +95,19 @@ def test_demo_names_missing_requirements(monkeypatch: pytest.MonkeyPatch) -> Non
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 1
     assert "orders demo needs moto[server]: pip install -e '.[dev]'" in result.stderr
+
+
+def test_a_handler_that_cannot_start_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    built = moto_stack.Resources.function
+
+    def broken(self: moto_stack.Resources) -> FunctionSpec:
+        return replace(built(self), handler="shared.aws.no_such_module.lambda_handler")
+
+    monkeypatch.setattr(moto_stack.Resources, "function", broken)
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 1
+    assert "the function's init phase failed: ModuleNotFoundError" in result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_demo_refuses_a_missing_file(tmp_path: Path) -> None:

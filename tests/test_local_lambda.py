@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.local_lambda import FunctionSpec, LambdaProcess
+from cli.local_lambda import FunctionInitError, FunctionSpec, LambdaProcess
 from tests.helpers import ROOT
 
 
@@ -83,5 +83,5 @@ def test_an_exception_is_a_function_error_with_lambdas_error_record(tmp_path: Pa
 
 
 def test_a_handler_that_cannot_be_imported_fails_the_init_phase(tmp_path: Path) -> None:
-    with pytest.raises(RuntimeError, match="init phase failed: AttributeError"):
+    with pytest.raises(FunctionInitError, match="init phase failed: AttributeError"):
         process(tmp_path, "missing").start()
