@@ -38,6 +38,9 @@ FAKE_IMAGE_URI = (
 FAKE_CREDENTIALS = ("e2e", "e2e")
 APPLY_TIMEOUT = 300  # seconds, each apply or destroy (a full apply takes ~100 s here)
 PLAN_TIMEOUT = 180
+# The provider sleeps while SQS and lifecycle settings propagate (25 s, 55 s) and every sleeping
+# resource holds one of terraform's 10 default slots: more slots, a shorter critical path.
+PARALLELISM = "-parallelism=30"
 # Every service the root (and modules added later) may call.
 SERVICES = (
     *("athena", "cloudwatch", "ecr", "events", "glue", "iam", "kms"),
@@ -247,7 +250,7 @@ class Terraform:
     def _change(self, command: str, refresh: bool, variables: dict[str, str]) -> None:
         refreshed = f"-refresh={str(refresh).lower()}"
         self.run(
-            command, "-auto-approve", "-input=false", "-no-color", refreshed,
+            command, "-auto-approve", "-input=false", "-no-color", refreshed, PARALLELISM,
             *self.variables(**variables), timeout=APPLY_TIMEOUT,
         )  # fmt: skip
 
