@@ -9,11 +9,11 @@ STAMP  := $(VENV)/.installed
 SAMPLE := assessment_assets/sample_orders.csv
 LOCK   := requirements/dev.txt
 
-.PHONY: help install lock check-lock run demo test lint format typecheck pytest dockerfile-lint \
-	terraform-check bench clean
+.PHONY: help install lock check-lock run demo test e2e arm64-check lint format typecheck pytest \
+	dockerfile-lint terraform-check bench clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 # Exactly the locked versions (hashes checked), then the project itself without touching them:
 # no resolver runs, so a new release of any dependency cannot change what gets installed.
@@ -40,7 +40,13 @@ demo: $(STAMP) ## the whole pipeline on a local moto server: upload, queue, hand
 	$(BIN)/orders demo --keep reports/demo
 	$(BIN)/orders query cumulative_most_profitable_region --local reports/demo
 
-test: check-lock lint typecheck pytest dockerfile-lint terraform-check ## everything CI runs
+test: check-lock lint typecheck pytest dockerfile-lint terraform-check ## the checks and the test suite (CI runs this, then e2e)
+
+e2e: $(STAMP) ## apply the real Terraform root to a local moto server, run the pipeline through it, destroy (~4 min)
+	timeout 900 $(BIN)/pytest tests/e2e -p no:cacheprovider
+
+arm64-check: $(STAMP) ## optional: the engine under QEMU as Graviton2 (neoverse-n1) vs the host, byte for byte
+	bash scripts/arm64-check.sh
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .

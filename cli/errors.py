@@ -47,6 +47,7 @@ def explain(exc: BaseException, *, debug: bool = False) -> Failure:
     from cli.cloud import CloudError
     from cli.config import ConfigError, TerraformOutputError
     from cli.deploy import DeployError
+    from cli.local_lambda import FunctionInitError
     from cli.query import QueryError
     from cli.tools import StepFailedError, ToolMissingError
     from shared.core.errors import InputFileError
@@ -62,6 +63,7 @@ def explain(exc: BaseException, *, debug: bool = False) -> Failure:
         ConfigError,
         TerraformOutputError,
         QueryError,
+        FunctionInitError,
         ToolMissingError,
         InputFileError,
         BotoCoreError,

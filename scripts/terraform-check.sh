@@ -34,20 +34,8 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/terraform-check.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
 # --- 2. CLI config: local provider mirror when there is one --------------------------------------
-# Discovery as in ../shared/tools/README.md, minus what only looks like a mirror: provider copies
-# inside .terraform/ or a TF_DATA_DIR (<dir>/providers/registry.terraform.io) and plugin caches.
-if [ -z "${TF_PROVIDER_MIRROR:-}" ]; then
-  while IFS= read -r hashicorp_dir; do
-    case "$hashicorp_dir" in
-    */.terraform/* | */providers/registry.terraform.io/* | *plugin-cache* | */terraform-check.*) continue ;;
-    esac
-    if [ -d "$hashicorp_dir/aws" ]; then
-      TF_PROVIDER_MIRROR=$(dirname "$(dirname "$hashicorp_dir")")
-      break
-    fi
-  done < <(find / -xdev -type d -path '*/registry.terraform.io/hashicorp' -not -path '*/.terraform/*' \
-    -not -path '/proc/*' 2>/dev/null || true)
-fi
+# Discovery as in ../shared/tools/README.md (scripts/terraform-mirror.sh); none: download.
+TF_PROVIDER_MIRROR=$(bash "$ROOT/scripts/terraform-mirror.sh")
 
 mkdir -p "$WORK/plugin-cache"
 {

@@ -21,9 +21,10 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import urllib.request
 from pathlib import Path
 from typing import Any
+
+from cli.moto_stack import reset_moto
 
 ACCOUNT = "123456789012"
 REGION = "us-west-2"
@@ -174,8 +175,4 @@ def start_moto() -> tuple[Any, str]:
     return server, f"http://{host}:{port}"
 
 
-def reset_moto(endpoint: str) -> None:
-    """Forget every resource (moto's backends are shared by the whole process)."""
-    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        response.read()
+__all__ = ["reset_moto", "start_moto"]

@@ -1,9 +1,10 @@
 """`orders upload/tail/status/reprocess/redrive` against a moto server wired like the stack.
 
-The stack comes from ``cli.demo.create_pipeline`` (versioned buckets, queue with
-a redrive policy to the DLQ, S3 -> SQS notification with the suffix filters).
-Where the pipeline must run, a ``LocalConsumer`` thread invokes the real
-``lambda/handler.py`` as Lambda's SQS trigger would.
+The stack comes from the project's one builder, ``cli.moto_stack.create_pipeline``
+(versioned buckets, queue with a redrive policy to the DLQ, S3 -> SQS notification
+with the suffix filters). Where the pipeline must run, a ``LocalConsumer`` thread
+invokes the real handler in its own process (``cli.local_lambda.LambdaProcess``) as
+Lambda's SQS trigger would.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,10 @@ from typer.testing import CliRunner, Result
 # The handler's logger keeps the stdout of its first import: not a CliRunner stream.
 import shared.aws.telemetry  # noqa: F401
 from cli import cloud
-from cli.demo import HandlerLogs, LocalConsumer, Resources, create_pipeline, lambda_runtime
+from cli.local_lambda import LambdaProcess
 from cli.main import app
+from cli.moto_stack import FAKE_CREDENTIALS, Resources, create_pipeline
+from cli.sqs_trigger import LocalConsumer
 from shared.aws import layout
 from tests.cli_support import reset_moto, start_moto
 from tests.helpers import SAMPLE
@@ -57,7 +60,7 @@ class Stack:
         """Receive and delete every message; their bodies as JSON."""
         bodies: list[dict[str, Any]] = []
         while got := self.sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30
+            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30, WaitTimeSeconds=0
         ).get("Messages", []):
             for m in got:
                 bodies.append(json.loads(m["Body"]))
@@ -93,20 +96,28 @@ def stack(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Stack:
     return stack
 
 
+def function(stack: Stack, tmp_path: Path, output_bucket: str | None = None) -> LambdaProcess:
+    """The real handler in its own process, configured as the builder's function."""
+    spec = stack.res.function()
+    if output_bucket:
+        spec = replace(spec, environment={**spec.environment, "OUTPUT_BUCKET": output_bucket})
+    return LambdaProcess(
+        spec,
+        endpoint=stack.endpoint,
+        credentials=FAKE_CREDENTIALS,
+        work_dir=tmp_path / "lambda",
+        log_path=tmp_path / "handler.log",
+    )
+
+
 @pytest.fixture
 def consumer(stack: Stack, tmp_path: Path) -> Iterator[LocalConsumer]:
-    """The real handler behind the queue, in a background thread."""
-    logs = HandlerLogs()
+    """The real handler behind the queue, polled from a background thread."""
     with (
-        lambda_runtime(
-            endpoint=stack.endpoint,
-            output_bucket=stack.res.output_bucket,
-            work_dir=tmp_path / "lambda",
-            logs=logs,
-        ) as handler,
-        LocalConsumer(stack.sqs, stack.res.queue_url, handler, logs=logs) as running,
+        function(stack, tmp_path) as running,
+        LocalConsumer(stack.sqs, stack.res.event_source(), running.invoke) as trigger,
     ):
-        yield running
+        yield trigger
 
 
 def cli(*args: str) -> Result:
@@ -600,14 +611,8 @@ def test_reprocess_sends_a_notification_for_an_input_never_processed(
     assert obj["key"] == "lost/with+space%2Bplus.csv"  # encoded like S3's own events
     head = stack.s3.head_object(Bucket=stack.res.input_bucket, Key=key)
     assert obj["versionId"] == head["VersionId"]
-    logs = HandlerLogs()
-    with lambda_runtime(
-        endpoint=stack.endpoint,
-        output_bucket=stack.res.output_bucket,
-        work_dir=tmp_path,
-        logs=logs,
-    ) as handler:
-        consumer = LocalConsumer(stack.sqs, stack.res.queue_url, handler, logs=logs)
+    with function(stack, tmp_path) as running:
+        consumer = LocalConsumer(stack.sqs, stack.res.event_source(), running.invoke)
         wait_until(lambda: consumer.poll_once() is not None)
     (invocation,) = consumer.invocations
     assert invocation.failed_ids == []
@@ -742,12 +747,9 @@ def test_failing_message_goes_to_the_dlq_and_redrive_brings_it_back(
     """The real handler fails (its output bucket does not exist yet): the message is
     retried, lands in the DLQ after maxReceiveCount, and is processed after a redrive."""
     late_bucket = "t-output-late"
-    logs = HandlerLogs()
     with (
-        lambda_runtime(
-            endpoint=stack.endpoint, output_bucket=late_bucket, work_dir=tmp_path, logs=logs
-        ) as handler,
-        LocalConsumer(stack.sqs, stack.res.queue_url, handler, logs=logs) as consumer,
+        function(stack, tmp_path, output_bucket=late_bucket) as running,
+        LocalConsumer(stack.sqs, stack.res.event_source(), running.invoke) as consumer,
     ):
         put_input(stack, "sample.csv", SAMPLE.read_bytes())
         wait_until(lambda: stack.depth(stack.res.dlq_url) == 1)

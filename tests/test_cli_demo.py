@@ -7,7 +7,8 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +18,11 @@ from typer.testing import CliRunner
 
 # The handler's logger keeps the stdout of its first import: not a CliRunner stream.
 import shared.aws.telemetry  # noqa: F401
-from cli import demo
-from cli.demo import (
-    LocalConsumer,
-    Resources,
-    create_pipeline,
-    failed_message_ids,
-    sqs_event,
-)
+from cli import demo, moto_stack
+from cli.local_lambda import FunctionSpec, InvokeResult
 from cli.main import app
+from cli.moto_stack import Resources, create_pipeline
+from cli.sqs_trigger import LocalConsumer, failed_message_ids, sqs_event
 from tests.cli_support import reset_moto, start_moto
 from tests.helpers import SAMPLE
 
@@ -113,6 +110,19 @@ def test_demo_names_missing_requirements(monkeypatch: pytest.MonkeyPatch) -> Non
     )
 
 
+def test_a_handler_that_cannot_start_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    built = moto_stack.Resources.function
+
+    def broken(self: moto_stack.Resources) -> FunctionSpec:
+        return replace(built(self), handler="shared.aws.no_such_module.lambda_handler")
+
+    monkeypatch.setattr(moto_stack.Resources, "function", broken)
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 1
+    assert "the function's init phase failed: ModuleNotFoundError" in result.stderr
+    assert "Traceback" not in result.output
+
+
 def test_demo_refuses_a_missing_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--file", str(tmp_path / "nope.csv")])
     assert result.exit_code == 2
@@ -143,8 +153,9 @@ def test_sqs_event_has_lambdas_shape() -> None:
         "Attributes": {"ApproximateReceiveCount": "1"},
         "MessageAttributes": {"kind": {"StringValue": "x", "DataType": "String"}},
     }
-    (record,) = sqs_event([message], "arn:aws:sqs:us-west-2:123456789012:q", REGION)["Records"]
+    (record,) = sqs_event([message], "arn:aws:sqs:us-west-2:123456789012:q")["Records"]
     assert record["eventSource"] == "aws:sqs"
+    assert record["awsRegion"] == REGION
     assert record["messageId"] == "m-1" and record["receiptHandle"] == "r-1"
     assert record["eventSourceARN"] == "arn:aws:sqs:us-west-2:123456789012:q"
     assert record["attributes"] == {"ApproximateReceiveCount": "1"}
@@ -154,13 +165,14 @@ def test_sqs_event_has_lambdas_shape() -> None:
 
 @pytest.fixture
 def queue(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Resources]]:
+    """The builder's stack (Terraform's 30-minute visibility timeout), maxReceiveCount 2."""
     server, endpoint = start_moto()
     reset_moto(endpoint)
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     s3 = boto3.client("s3", region_name=REGION)
     sqs = boto3.client("sqs", region_name=REGION)
-    res = create_pipeline(s3, sqs, prefix="c", visibility_timeout=1, max_receive_count=2)
-    while got := sqs.receive_message(QueueUrl=res.queue_url).get("Messages", []):
+    res = create_pipeline(s3, sqs, prefix="c", max_receive_count=2)
+    while got := sqs.receive_message(QueueUrl=res.queue_url, WaitTimeSeconds=0).get("Messages", []):
         for m in got:  # the s3:TestEvent
             sqs.delete_message(QueueUrl=res.queue_url, ReceiptHandle=m["ReceiptHandle"])
     yield sqs, res
@@ -175,12 +187,20 @@ def depth(sqs: Any, url: str) -> int:
     return sum(int(v) for v in attrs.values())
 
 
-def test_partial_failures_are_retried_then_moved_to_the_dlq(queue: tuple[Any, Resources]) -> None:
-    sqs, res = queue
-    seen: list[list[str]] = []
+def in_process(handler: Callable[[dict[str, Any]], Any]) -> Callable[..., InvokeResult]:
+    """A plain function as the consumer's function (what LambdaProcess.invoke answers)."""
 
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        assert context.get_remaining_time_in_millis() > 0
+    def invoke(event: dict[str, Any]) -> InvokeResult:
+        try:
+            return InvokeResult(response=handler(event))
+        except Exception as exc:
+            return InvokeResult(error=f"{type(exc).__name__}: {exc}")
+
+    return invoke
+
+
+def poison_handler(seen: list[list[str]]) -> Callable[[dict[str, Any]], Any]:
+    def handler(event: dict[str, Any]) -> dict[str, Any]:
         bodies = {r["messageId"]: r["body"] for r in event["Records"]}
         seen.append(sorted(bodies.values()))
         return {
@@ -189,14 +209,26 @@ def test_partial_failures_are_retried_then_moved_to_the_dlq(queue: tuple[Any, Re
             ]
         }
 
-    for body in ("good", "poison"):
-        sqs.send_message(QueueUrl=res.queue_url, MessageBody=body)
-    consumer = LocalConsumer(sqs, res.queue_url, handler, region=REGION)
+    return handler
+
+
+def drain(consumer: LocalConsumer, until: Callable[[], bool]) -> None:
     deadline = time.monotonic() + 15
-    while depth(sqs, res.dlq_url) == 0:
+    while not until():
         assert time.monotonic() < deadline
         if consumer.poll_once() is None:
             time.sleep(0.1)
+
+
+def test_partial_failures_are_retried_then_moved_to_the_dlq(queue: tuple[Any, Resources]) -> None:
+    sqs, res = queue
+    seen: list[list[str]] = []
+    for body in ("good", "poison"):
+        sqs.send_message(QueueUrl=res.queue_url, MessageBody=body)
+    source = replace(res.event_source(), batch_size=10)
+    # retry_after_seconds=1: the failure is back in a second, not after the queue's 30 minutes
+    consumer = LocalConsumer(sqs, source, in_process(poison_handler(seen)), retry_after_seconds=1)
+    drain(consumer, lambda: depth(sqs, res.dlq_url) > 0)
     assert seen[0] == ["good", "poison"]  # one batch
     assert seen[1:] == [["poison"]]  # only the failure came back, once (maxReceiveCount 2)
     assert depth(sqs, res.queue_url) == 0
@@ -204,15 +236,29 @@ def test_partial_failures_are_retried_then_moved_to_the_dlq(queue: tuple[Any, Re
     assert dead["Body"] == "poison"
 
 
+def test_without_report_batch_item_failures_the_list_is_ignored(
+    queue: tuple[Any, Resources],
+) -> None:
+    sqs, res = queue
+    seen: list[list[str]] = []
+    sqs.send_message(QueueUrl=res.queue_url, MessageBody="poison")
+    source = replace(res.event_source(), report_batch_item_failures=False)
+    consumer = LocalConsumer(sqs, source, in_process(poison_handler(seen)), retry_after_seconds=1)
+    invocation = consumer.poll_once()
+    assert invocation is not None and invocation.failed_ids == []  # a success: deleted
+    assert depth(sqs, res.queue_url) == 0
+
+
 def test_a_raising_handler_fails_the_whole_batch(queue: tuple[Any, Resources]) -> None:
     sqs, res = queue
     sqs.send_message(QueueUrl=res.queue_url, MessageBody="one")
     sqs.send_message(QueueUrl=res.queue_url, MessageBody="two")
 
-    def handler(event: dict[str, Any], context: Any) -> None:
+    def handler(event: dict[str, Any]) -> None:
         raise RuntimeError("boom")
 
-    consumer = LocalConsumer(sqs, res.queue_url, handler, region=REGION)
+    source = replace(res.event_source(), batch_size=10)
+    consumer = LocalConsumer(sqs, source, in_process(handler))
     invocation = consumer.poll_once()
     assert invocation is not None
     assert invocation.error == "RuntimeError: boom"

@@ -36,11 +36,6 @@ COPY_IGNORE = shutil.ignore_patterns(
     "dist",
     "*.egg-info",
 )
-NEEDS_PACKAGED_HANDLER = pytest.mark.xfail(
-    strict=True,
-    reason="orders demo loads lambda/handler.py from a checkout (cli/demo.py handler_path): "
-    "needs the handler entry point inside the package, shared/aws/handler.py (branch e2e)",
-)
 
 
 def run(*args: str | Path) -> None:
@@ -161,7 +156,6 @@ def test_deploy_dry_run_needs_the_project_dir(installed: Installed, tmp_path: Pa
         assert out.count("[8/8]") == 1
 
 
-@NEEDS_PACKAGED_HANDLER
 def test_demo(installed: Installed) -> None:
     result = installed.orders("demo", "--json")
     assert result.returncode == 0, result.stderr
@@ -188,7 +182,6 @@ def test_query_local_on_a_kept_demo(installed: Installed, tmp_path: Path) -> Non
     assert json.loads(result.stdout) == [{"region": "East", "total_profit": "1059.15"}]
 
 
-@NEEDS_PACKAGED_HANDLER
 def test_demo_keep_then_query_local(installed: Installed) -> None:
     kept = installed.orders("demo", "--keep", "kept")
     assert kept.returncode == 0, kept.stderr

@@ -1,4 +1,4 @@
-"""The Lambda function's logic behind ``lambda/handler.py``: events in, outcomes logged.
+"""The Lambda function's logic behind ``shared.aws.handler``: events in, outcomes logged.
 
 Event flow. An SQS batch (the deployed wiring, S3 -> SQS -> Lambda) goes
 through powertools' ``BatchProcessor``: each message is parsed and each object

@@ -73,6 +73,13 @@ module "access_logs_bucket" {
   policy_documents = [data.aws_iam_policy_document.access_log_delivery.json]
 }
 
+# The policy's name output, not the bucket's: S3 refuses a logging configuration whose target does
+# not yet grant logging.s3.amazonaws.com (InvalidTargetBucketForLogging), so the input and output
+# buckets' logging must wait for the policy.
+locals {
+  access_log_target = var.access_logging_enabled ? module.access_logs_bucket[0].name_with_policy : null
+}
+
 data "aws_iam_policy_document" "access_log_delivery" {
   statement {
     sid       = "AllowS3ServerAccessLogDelivery"
@@ -109,7 +116,7 @@ module "input_bucket" {
   kms_key_arn       = var.kms_key_arn
   force_destroy     = var.force_destroy
   expiration_days   = var.input_expiration_days
-  access_log_bucket = var.access_logging_enabled ? module.access_logs_bucket[0].name : null
+  access_log_bucket = local.access_log_target
 }
 
 module "output_bucket" {
@@ -118,7 +125,7 @@ module "output_bucket" {
   name                   = local.output_bucket_name
   kms_key_arn            = var.kms_key_arn
   force_destroy          = var.force_destroy
-  access_log_bucket      = var.access_logging_enabled ? module.access_logs_bucket[0].name : null
+  access_log_bucket      = local.access_log_target
   prefix_expiration_days = { (local.athena_results_prefix) = var.athena_results_expiration_days }
 }
 

@@ -1,44 +1,45 @@
 """Fixtures for the Lambda tests: a moto stack wired like the deployed one, inputs, the handler.
 
-The stack mirrors Terraform's wiring: a versioned input bucket whose
-``s3:ObjectCreated:*`` notifications go to an SQS queue through the same
-suffix filters (``.csv``, ``.csv.gz``), and an output bucket. Tests upload
-objects, receive the messages moto produced and hand them to the handler as
-the SQS event Lambda would build. Credentials are fake and every call goes to
-moto (``mock_aws``), never to AWS.
+The stack comes from the project's one builder (``cli.moto_stack.create_pipeline``,
+checked against the applied Terraform by ``make e2e``): versioned buckets, the
+``s3:ObjectCreated:*`` notification with the ``.csv``/``.csv.gz`` suffix filters, the
+queue with its DLQ. Tests upload objects, receive the messages moto produced and hand
+them to the handler (``shared.aws.handler.lambda_handler``, in this process) as the SQS
+event Lambda would build. Credentials are fake and every call goes to moto
+(``mock_aws``), never to AWS.
 """
 
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import io
 import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from cli import sqs_trigger as trigger
+from cli.moto_stack import create_pipeline
 from shared.aws import identity, lambda_app
+from shared.aws.handler import lambda_handler
 from shared.aws.layout import ObjectRef, error_key, manifest_key, report_key, source_id
 from shared.core import pipeline, reports
 from shared.core.generate import generate_orders
 from tests.helpers import SAMPLE
 
 ROOT = Path(__file__).resolve().parents[2]
-HANDLER_PATH = ROOT / "lambda" / "handler.py"
 REGION = "us-west-2"
 ACCOUNT = "123456789012"
-INPUT_BUCKET = "orders-input-test"
-OUTPUT_BUCKET = "orders-output-test"
-QUEUE_NAME = "orders-input-events"
-NOTIFICATION_SUFFIXES = (".csv", ".csv.gz")  # as terraform's aws_s3_bucket_notification
+PREFIX = "orders-test"
+INPUT_BUCKET = f"{PREFIX}-input"
+OUTPUT_BUCKET = f"{PREFIX}-output"
+QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{PREFIX}-orders"
 MAX_INPUT_BYTES = 50_000_000
 
 MESSY_CSV = (
@@ -141,6 +142,7 @@ class Stack:
                 MaxNumberOfMessages=10,
                 AttributeNames=["All"],
                 VisibilityTimeout=300,
+                WaitTimeSeconds=0,  # the queue long-polls (20 s) like Terraform's
             ).get("Messages", [])
             if not got:
                 return messages
@@ -186,30 +188,10 @@ class Stack:
 
 
 def create_stack(s3: Any, sqs: Any) -> Stack:
-    """Buckets, queue and notification wiring (call inside a moto context)."""
-    location = {"LocationConstraint": REGION}
-    s3.create_bucket(Bucket=INPUT_BUCKET, CreateBucketConfiguration=location)
-    s3.create_bucket(Bucket=OUTPUT_BUCKET, CreateBucketConfiguration=location)
-    s3.put_bucket_versioning(Bucket=INPUT_BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    queue_url = sqs.create_queue(QueueName=QUEUE_NAME)["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
-    s3.put_bucket_notification_configuration(
-        Bucket=INPUT_BUCKET,
-        NotificationConfiguration={
-            "QueueConfigurations": [
-                {
-                    "Id": f"orders{suffix.replace('.', '-')}",
-                    "QueueArn": queue_arn,
-                    "Events": ["s3:ObjectCreated:*"],
-                    "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": suffix}]}},
-                }
-                for suffix in NOTIFICATION_SUFFIXES
-            ]
-        },
-    )
-    return Stack(s3=s3, sqs=sqs, queue_url=queue_url)
+    """The pipeline's wiring from the project's one builder (call inside a moto context)."""
+    res = create_pipeline(s3, sqs, prefix=PREFIX, region=REGION)
+    assert (res.input_bucket, res.output_bucket) == (INPUT_BUCKET, OUTPUT_BUCKET)
+    return Stack(s3=s3, sqs=sqs, queue_url=res.queue_url)
 
 
 @pytest.fixture
@@ -225,22 +207,7 @@ def stack(lambda_env: None) -> Iterator[Stack]:
 
 def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
     """The event Lambda's SQS event source mapping builds from received messages."""
-    return {
-        "Records": [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": m.get("Attributes", {}),
-                "messageAttributes": {},
-                "md5OfBody": m["MD5OfBody"],
-                "eventSource": "aws:sqs",
-                "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{QUEUE_NAME}",
-                "awsRegion": REGION,
-            }
-            for m in messages
-        ]
-    }
+    return trigger.sqs_event(messages, QUEUE_ARN)
 
 
 @dataclass
@@ -261,15 +228,6 @@ class FakeContext:
         return 900_000
 
 
-def load_handler(path: Path = HANDLER_PATH) -> ModuleType:
-    """Import ``lambda/handler.py`` as the module ``handler`` (as the runtime does)."""
-    spec = importlib.util.spec_from_file_location("handler", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 Invoke = Callable[..., Any]
 
 
@@ -278,7 +236,6 @@ def invoke() -> Iterator[Invoke]:
     """invoke(event) -> the handler's response, with log lines captured in ``invoke.logs``."""
     from shared.aws.telemetry import logger
 
-    handler = load_handler()
     stream = io.StringIO()
     log_handler = logger.registered_handler
     previous = log_handler.setStream(stream)
@@ -288,7 +245,7 @@ def invoke() -> Iterator[Invoke]:
 
         def __call__(self, event: dict[str, Any], context: FakeContext | None = None) -> Any:
             self.context = context or FakeContext()
-            return handler.lambda_handler(event, self.context)
+            return lambda_handler(event, self.context)
 
         @property
         def logs(self) -> list[dict[str, Any]]:

@@ -8,6 +8,12 @@ output "id" {
   value       = aws_s3_bucket.this.id
 }
 
+output "name_with_policy" {
+  description = "Bucket name, the same as `name` (known at plan time), but only available once the bucket policy is attached. Reference it instead of `name` from whatever relies on the policy's grants (another bucket's access logging targets this one) so Terraform creates that after the policy."
+  value       = aws_s3_bucket.this.bucket
+  depends_on  = [aws_s3_bucket_policy.this]
+}
+
 output "arn" {
   description = "Bucket ARN (objects are \"<arn>/<key>\")."
   value       = aws_s3_bucket.this.arn
