@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from cli.config import AwsTarget
 from cli.local_lambda import FunctionSpec, LambdaProcess
 from cli.moto_stack import DIFFERENCES_FROM_TERRAFORM, MotoServer, Resources, create_pipeline
 from cli.sqs_trigger import EventSourceSpec, LocalConsumer
+from shared.aws import identity
 from shared.aws.layout import ObjectRef, error_key, manifest_key, report_key, source_id
 from shared.core import reports
 from tests.e2e.harness import FAKE_CREDENTIALS, REGION, Steps, Terraform
@@ -169,7 +171,14 @@ def wait_for(what: str, condition: Callable[[], Any], timeout: float = 120) -> A
 def upload(run: Running, key: str, data: bytes) -> ObjectRef:
     bucket = run.outputs["input_bucket_name"]
     put = run.s3.put_object(Bucket=bucket, Key=key, Body=data)
-    return ObjectRef(bucket, key, put.get("VersionId"), put["ETag"].strip('"'))
+    # The identity the handler computes (HeadObject: version, ETag, LastModified).
+    return identity.head(run.s3, ObjectRef(bucket, key, put.get("VersionId"))).ref
+
+
+def record_key(key_of: Callable[[str, datetime], str], ref: ObjectRef) -> str:
+    """The manifest or error record key the handler computes for ``ref`` (shared.aws.layout)."""
+    assert ref.last_modified is not None
+    return key_of(source_id(ref), ref.last_modified)
 
 
 def output_object(run: Running, key: str) -> bytes | None:
@@ -199,13 +208,13 @@ def test_uploads_through_the_stack_give_run_locals_reports(
         for key, ref in refs.items():
             manifest = wait_for(
                 f"manifest of {key}",
-                lambda ref=ref: output_object(running, manifest_key(source_id(ref))),
+                lambda ref=ref: output_object(
+                    running, manifest_key(source_id(ref), ref.last_modified)
+                ),
             )
             local = tmp_path / f"local-{len(key)}"
             orders("run-local", inputs[key], "--output-dir", local, "--format", "json")
-            day = running.s3.head_object(Bucket=ref.bucket, Key=ref.key, VersionId=ref.version_id)[
-                "LastModified"
-            ].date()
+            day = ref.last_modified.date()
             for report in reports.REPORT_NAMES:
                 remote = output_object(running, report_key(report, day, source_id(ref)))
                 assert remote == (local / reports.file_name(report)).read_bytes(), (key, report)
@@ -215,9 +224,12 @@ def test_uploads_through_the_stack_give_run_locals_reports(
 def test_a_bad_file_gets_its_error_record(running: Running, steps: Steps) -> None:
     with steps("bad file: error record"):
         ref = upload(running, "incoming/missing columns.csv", b"Order Id,Region\nO-1,East\n")
-        record = wait_for("error record", lambda: output_object(running, error_key(source_id(ref))))
+        record = wait_for(
+            "error record",
+            lambda: output_object(running, error_key(source_id(ref), ref.last_modified)),
+        )
     assert json.loads(record)["error_type"] == "MissingColumnsError"
-    assert output_object(running, manifest_key(source_id(ref))) is None
+    assert output_object(running, record_key(manifest_key, ref)) is None
 
 
 def test_a_message_that_always_fails_ends_in_the_dlq_after_max_receive_count(
