@@ -78,18 +78,27 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def _input_file(value: str) -> str:
+    """``-`` (standard input) or an existing file; otherwise a usage error."""
+    if value != "-" and not Path(value).is_file():
+        raise typer.BadParameter(f"file {value!r} does not exist.")
+    return value
+
+
 @app.command("run-local")
 def run_local(
     file: Annotated[
-        Path,
+        str,
         typer.Argument(
-            exists=True, dir_okay=False, readable=True, help="Order CSV (or gzip) file."
+            callback=_input_file, help="Order CSV (or gzip) file; - reads standard input."
         ),
     ],
     output_dir: Annotated[
         Path | None,
         typer.Option(
-            "--output-dir", "-o", help="Where to write the reports (default: reports/<file stem>/)."
+            "--output-dir",
+            "-o",
+            help="Where to write the reports (default: reports/<file stem>/, or reports/stdin/).",
         ),
     ] = None,
     fmt: Annotated[
@@ -97,11 +106,15 @@ def run_local(
     ] = OutputFormat.table,
 ) -> None:
     """Compute the reports for FILE and write the four CSVs plus summary.json."""
-    from shared.core import errors, pipeline, reports
+    from shared.core import errors, pipeline, reports, source
 
-    target = output_dir or Path("reports") / input_stem(file)
+    stdin = file == "-"
+    target = output_dir or Path("reports") / ("stdin" if stdin else input_stem(Path(file)))
     try:
-        result = pipeline.run_file(file, target)
+        if stdin:
+            result = pipeline.run_stream(source.read_blocks(sys.stdin.buffer), target, name="-")
+        else:
+            result = pipeline.run_file(Path(file), target)
     except errors.InputFileError as exc:
         raise fail(str(exc)) from None
     rows = {name: result.reports.rows(name) for name in reports.ANALYTICS_REPORTS}

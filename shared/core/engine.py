@@ -186,6 +186,7 @@ def _scaled_percent(text: str) -> int | None:
     scaled = percent.scaleb(_SCALE_DIGITS)
     return int(scaled) if scaled == scaled.to_integral_value() else None
 
+
 _LOOKUP_SCHEMA = {
     "text": pl.String,
     "nonblank": pl.Boolean,
@@ -549,6 +550,9 @@ def _produce(chunks: Iterator[Chunk], out: queue.Queue[object], stop: threading.
                 except queue.Full:
                     continue
             if stop.is_set():
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
                 return
         item: object = _DONE
     except BaseException as exc:  # handed to the consumer, which re-raises it

@@ -80,27 +80,33 @@ def run_stream(
     """
     started = time.perf_counter()
     limits = limits or Limits()
-    with tempfile.TemporaryDirectory(dir=work_dir, prefix="orders-") as tmp:
-        staged = Path(tmp) / "out"
-        staged.mkdir()
-        stream = source.open_stream(raw, name, limits)
-        rejected_path = staged / reports.file_name(reports.REJECTED_ROWS)
-        with rejected_path.open("wb") as out:
-            out.write(_rejected_header(stream.header.names))
-        with rejected_path.open("a", encoding="utf-8", newline="") as rejected:
-            result, summary = engine.analyze(
-                stream, rejected, limits=limits, chunk_bytes=chunk_bytes
-            )
-        for report in reports.ANALYTICS_REPORTS:
-            data = reports.to_csv(reports.COLUMNS[report], result.rows(report))
-            (staged / reports.file_name(report)).write_bytes(data)
-        summary_dict: dict[str, object] = {
-            **summary.as_dict(),
-            "duration_seconds": round(time.perf_counter() - started, 3),
-            "engine_version": __version__,
-        }
-        (staged / SUMMARY_FILE).write_text(json.dumps(summary_dict, indent=2) + "\n")
-        files = _publish(staged, output_dir)
+    blocks = iter(raw)
+    try:
+        with tempfile.TemporaryDirectory(dir=work_dir, prefix="orders-") as tmp:
+            staged = Path(tmp) / "out"
+            staged.mkdir()
+            stream = source.open_stream(blocks, name, limits)
+            rejected_path = staged / reports.file_name(reports.REJECTED_ROWS)
+            with rejected_path.open("wb") as out:
+                out.write(_rejected_header(stream.header.names))
+            with rejected_path.open("a", encoding="utf-8", newline="") as rejected:
+                result, summary = engine.analyze(
+                    stream, rejected, limits=limits, chunk_bytes=chunk_bytes
+                )
+            for report in reports.ANALYTICS_REPORTS:
+                data = reports.to_csv(reports.COLUMNS[report], result.rows(report))
+                (staged / reports.file_name(report)).write_bytes(data)
+            summary_dict: dict[str, object] = {
+                **summary.as_dict(),
+                "duration_seconds": round(time.perf_counter() - started, 3),
+                "engine_version": __version__,
+            }
+            (staged / SUMMARY_FILE).write_text(json.dumps(summary_dict, indent=2) + "\n")
+            files = _publish(staged, output_dir)
+    finally:
+        close = getattr(blocks, "close", None)
+        if close is not None:  # stop a reader (S3 parts in flight) that an error cut short
+            close()
     return Result(result, summary_dict, files, stream.header.names)
 
 
