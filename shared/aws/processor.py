@@ -91,15 +91,18 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """``OUTPUT_BUCKET`` (required); ``MAX_INPUT_BYTES``, ``MAX_DATA_BYTES`` (bytes)."""
+        """``OUTPUT_BUCKET`` (required); ``MAX_INPUT_BYTES``, ``MAX_DATA_BYTES`` (bytes;
+        the latter defaults to the former)."""
         env = os.environ if env is None else env
         bucket = env.get("OUTPUT_BUCKET", "").strip()
         if not bucket:
             raise ConfigurationError("OUTPUT_BUCKET is not set")
+        max_input = _positive(env, "MAX_INPUT_BYTES", DEFAULT_MAX_INPUT_BYTES)
         return cls(
             output_bucket=bucket,
-            max_input_bytes=_positive(env, "MAX_INPUT_BYTES", DEFAULT_MAX_INPUT_BYTES),
-            max_data_bytes=_positive(env, "MAX_DATA_BYTES", DEFAULT_MAX_DATA_BYTES),
+            max_input_bytes=max_input,
+            # One time budget: decompressed data may be as large as a plain input.
+            max_data_bytes=_positive(env, "MAX_DATA_BYTES", max_input),
         )
 
     @property

@@ -1,17 +1,17 @@
 """Resource limits of one run: what the engine refuses to read, and why.
 
 Memory and ``/tmp`` do not grow with the file (the engine streams it in
-chunks and keeps only per-order bitsets, see ``distinct``), so what is left
-to bound is time and a few per-record buffers. Every limit is a setting with
-a documented default; the Lambda reads its own from the environment.
+chunks and keeps per-order bitsets, see ``distinct``), so what is left to
+bound is time and a few per-record buffers. Every limit is a setting with a
+documented default; the Lambda reads its own from the environment.
 
-Time budget (the default of ``MAX_INPUT_BYTES`` and ``MAX_DATA_BYTES``): the
-function must finish within its timeout, or SQS retries the message until it
-lands in the DLQ. At the throughput assumed for the default function
-(``ASSUMED_BYTES_PER_SECOND``, a third of what the engine sustains end to end
-on a 2-core machine, see README "Cost and limits") and the default timeout of
-300 s, a run of ``2 x 300 s x 50 MB/s = ...`` would not fit, so the default is
-half the budget: ``300 s x 50 MB/s / 2 = 7.5 GB`` of decompressed CSV.
+Time budget, the default of ``MAX_INPUT_BYTES`` and ``MAX_DATA_BYTES``: a file
+the function cannot finish before its timeout would be retried into the DLQ,
+so it gets an ``InputTooLargeError`` record instead. The default function
+(3,072 MB, about 1.7 vCPU, 300 s) is assumed to read 50 MB/s of CSV end to
+end, a third of what the engine sustains on a 2-core machine (README "Cost and
+limits"); half of its timeout at that rate is ``300 s x 50 MB/s / 2 = 7.5 GB``.
+Terraform's ``max_input_bytes`` validation keeps the same ratio for any timeout.
 """
 
 from __future__ import annotations

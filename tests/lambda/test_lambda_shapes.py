@@ -245,7 +245,10 @@ def test_missing_output_bucket_fails_every_invocation(
     ("env", "expected"),
     [
         ({"OUTPUT_BUCKET": "out"}, processor.Settings("out", processor.DEFAULT_MAX_INPUT_BYTES)),
-        ({"OUTPUT_BUCKET": " out ", "MAX_INPUT_BYTES": "1000"}, processor.Settings("out", 1000)),
+        (
+            {"OUTPUT_BUCKET": " out ", "MAX_INPUT_BYTES": "1000"},
+            processor.Settings("out", 1000, max_data_bytes=1000),
+        ),
         (
             {"OUTPUT_BUCKET": "out", "MAX_DATA_BYTES": "5000"},
             processor.Settings("out", processor.DEFAULT_MAX_INPUT_BYTES, max_data_bytes=5000),
