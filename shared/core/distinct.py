@@ -131,7 +131,8 @@ class _Parts:
             .agg(pl.col(v).bitwise_or() for v in self.values)
             .collect()
         )
-        return pl.concat([split.filter(~pl.col("__twice")).drop("__twice"), merged])
+        once = split.filter(~pl.col("__twice")).drop("__twice")
+        return pl.concat([once, merged.select(once.columns)])
 
     def add(self, frame: pl.DataFrame) -> None:
         if frame.height == 0:
@@ -204,8 +205,8 @@ class OrderSets:
         for merged in self._fresh.drain():
             keyed = merged.with_columns(key=self.keys.keys(merged.get_column("oid")))
             packed = pl.col("key").is_not_null()
-            self._packed.add(keyed.filter(packed).drop("oid"))
-            self._unpacked.add(keyed.filter(~packed).drop("key"))
+            self._packed.add(keyed.filter(packed).select("key", "m_sub", "m_ship"))
+            self._unpacked.add(keyed.filter(~packed).select("oid", "m_sub", "m_ship"))
         self._fresh.rows = self._fresh.merged_rows = 0
 
     def counts(self) -> dict[str, dict[tuple[str, str], int]]:

@@ -154,14 +154,17 @@ def _lookups(cats: pl.Categories) -> pl.DataFrame:
     values = cats.to_series()
     if values.len() > _PYTHON_LOOKUPS:
         return _lookups_vectorised(values)
-    text, nonblank, usable, quantity, discount = [], [], [], [], []
+    text, nonblank, usable, quantity, discount, qvalid, dvalid = [], [], [], [], [], [], []
     for raw in values.to_list():
         trimmed = (raw or "").strip(_WS)
         text.append(trimmed)
         nonblank.append(bool(trimmed))
         usable.append(rows.usable_ship_mode(trimmed) is not None)
         number = money.parse_positive_int(trimmed)
+        qvalid.append(number is not None)
         quantity.append(number if number is not None and number <= _MAX_QUANTITY else None)
+        percent = money.parse_decimal(trimmed)
+        dvalid.append(percent is not None and percent <= money.HUNDRED)
         discount.append(_scaled_percent(trimmed))
     return pl.DataFrame(
         {
@@ -170,6 +173,8 @@ def _lookups(cats: pl.Categories) -> pl.DataFrame:
             "usable": usable,
             "quantity": quantity,
             "discount": discount,
+            "qvalid": qvalid,
+            "dvalid": dvalid,
         },
         schema=_LOOKUP_SCHEMA,
     )
@@ -193,6 +198,8 @@ _LOOKUP_SCHEMA = {
     "usable": pl.Boolean,
     "quantity": pl.Int64,
     "discount": pl.Int64,
+    "qvalid": pl.Boolean,
+    "dvalid": pl.Boolean,
 }
 
 
@@ -204,12 +211,19 @@ def _lookups_vectorised(values: pl.Series) -> pl.DataFrame:
     discount = pl.when(trimmed.str.contains(r"^[0-9]{1,3}(?:\.[0-9]{1,4})?$")).then(
         trimmed.cast(pl.Decimal(38, _SCALE_DIGITS), strict=False).to_physical()
     )
+    decimal = trimmed.str.contains(r"^[0-9]+(?:\.[0-9]+)?$").fill_null(False)
     return pl.select(
         text=trimmed.fill_null(""),
         nonblank=(trimmed.str.len_bytes() > 0).fill_null(False),
         usable=~trimmed.fill_null("").str.to_lowercase().is_in(_MISSING_TOKENS),
         quantity=pl.when(quantity.is_between(1, _MAX_QUANTITY)).then(quantity).cast(pl.Int64),
         discount=pl.when(discount <= _HUNDRED_PERCENT).then(discount).cast(pl.Int64),
+        qvalid=trimmed.str.contains(r"^[0-9]*[1-9][0-9]*$").fill_null(False),
+        dvalid=decimal
+        & (
+            trimmed.str.strip_chars_start("0").str.contains(r"^(?:[0-9]{0,2}|100)(?:\.|$)")
+            & ~trimmed.str.contains(r"^0*100\.[0-9]*[1-9]")
+        ).fill_null(False),
     )
 
 
@@ -232,6 +246,8 @@ def _checked(frame: pl.DataFrame, look: pl.DataFrame, counted: pl.Series) -> pl.
         ship=pl.col("ship_mode").to_physical(),
         q=quantity,
         d=discount,
+        qc=pl.col("quantity").to_physical(),
+        dc=pl.col("discount_percent").to_physical(),
         ok=(
             pl.lit(counted)
             & (oid.str.len_bytes() > 0)
@@ -244,6 +260,57 @@ def _checked(frame: pl.DataFrame, look: pl.DataFrame, counted: pl.Series) -> pl.
             & discount.is_not_null()
         ).fill_null(False),
     )
+
+
+_SPACE = "[ \\t\\r\\n\\x0B\\x0C]"
+_DECIMAL_FIELD = rf"^{_SPACE}*[0-9]+(?:\.[0-9]+)?{_SPACE}*$"  # a decimal once trimmed
+_REASONS = (
+    *((schema.REASON_BLANK[c], f"b_{c}") for c in schema.NON_BLANK_COLUMNS),
+    (schema.REASON_COST_PRICE, "b_cost"),
+    (schema.REASON_LIST_PRICE, "b_list"),
+    (schema.REASON_QUANTITY, "b_quantity"),
+    (schema.REASON_DISCOUNT, "b_discount"),
+)
+
+
+def _reject_plain(
+    bad: pl.DataFrame, look: pl.DataFrame, chunk: Chunk, result: ChunkResult
+) -> pl.Series:
+    """Reasons of quote-free rows with the right field count that fail a rule, vectorised
+    (the rules of ``rows.check_record``; blank records are counted as skipped); returns
+    the idx left for the exact path: valid rows beyond the fast path's number ranges,
+    and lines with a CR or NUL inside."""
+
+    def broken(column: str, what: str) -> pl.Expr:
+        return ~pl.lit(look.get_column(what)).gather(pl.col(column)).fill_null(False)
+
+    flags = bad.select(
+        "idx",
+        "line",
+        b_order_id=(pl.col("oid").str.len_bytes() == 0).fill_null(True),
+        b_region=broken("region", "nonblank"),
+        b_category=broken("category", "nonblank"),
+        b_sub_category=broken("sub", "nonblank"),
+        b_cost=~pl.col("cost_price").str.contains(_DECIMAL_FIELD).fill_null(False),
+        b_list=~pl.col("list_price").str.contains(_DECIMAL_FIELD).fill_null(False),
+        b_quantity=broken("qc", "qvalid"),
+        b_discount=broken("dc", "dvalid"),
+        odd=pl.col("line").str.contains("[\r\x00]"),
+        blank=pl.col("line").str.contains(_BLANK_LINE),
+    )
+    names = [column for _, column in _REASONS]
+    failing = pl.any_horizontal(names) & ~pl.col("odd") & ~pl.col("blank")
+    counts = result.counts
+    counts.rows_skipped_blank += int(flags.get_column("blank").sum())
+    first = chunk.first_line
+    for idx, line, *found in flags.filter(failing).select("idx", "line", *names).iter_rows():
+        reasons = [reason for (reason, _), hit in zip(_REASONS, found, strict=True) if hit]
+        counts.rows_rejected += 1
+        counts.rejects_by_reason.update(reasons)
+        result.rejected.append(
+            (first + idx, schema.REASON_SEPARATOR.join(reasons), tuple(line.split(",")))
+        )
+    return flags.filter(~failing & ~pl.col("blank")).get_column("idx")
 
 
 def _counted_plain(fields: pl.DataFrame, lines: pl.Series, ctx: Context) -> pl.Series:
@@ -445,9 +512,18 @@ def analyse(chunk: Chunk, ctx: Context) -> ChunkResult:
         grouped.scatter([i for g in chunk.groups for i in range(g.start, g.end + 1)], True)
     special = grouped if chunk.quoted is None else grouped | chunk.quoted
     look = _lookups(cats)
-    checked = _checked(fields, look, _counted_plain(fields, lines, ctx) & ~special)
-    fast = [checked.filter("ok")]
-    slow = checked.get_column("ok").not_().arg_true()
+    counted = _counted_plain(fields, lines, ctx) & ~special
+    checked = _checked(fields, look, counted).with_columns(
+        idx=pl.int_range(total, dtype=pl.UInt32), line=lines, counted=counted
+    )
+    fast = [checked.filter("ok").drop("idx", "line", "counted")]
+    rest = checked.filter(~pl.col("ok"))
+    slow = pl.concat(
+        [
+            rest.filter(~pl.col("counted")).get_column("idx"),
+            _reject_plain(rest.filter("counted"), look, chunk, result),
+        ]
+    )
     if chunk.quoted is not None:
         quoted = (chunk.quoted & ~grouped).arg_true()
         values, counted, others = _quoted_fields(lines, quoted, ctx, cats)
@@ -470,6 +546,7 @@ def analyse(chunk: Chunk, ctx: Context) -> ChunkResult:
         slow = slow.filter(~blank).sort()
     if slow.len() or chunk.groups:
         frames.append(_exact(chunk, slow.to_list(), ctx, result))
+    result.rejected.sort(key=lambda rejected: rejected[0])
     frames = [f for f in frames if f.height]
     if frames:
         merged = pl.concat(frames) if len(frames) > 1 else frames[0]
