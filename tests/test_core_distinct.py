@@ -32,7 +32,7 @@ def test_prefixes_beyond_the_dictionary_fall_back_to_text(monkeypatch: pytest.Mo
 def test_merging_and_packing_parts_change_no_count(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, floor: int
 ) -> None:
-    """Orders spread over many chunks, merged early (and packed into keys) or only at the end."""
+    """Orders spread over many chunks, merged early or only at the end."""
     src = tmp_path / "orders.csv"
     generate_orders(src, 60_000, seed=5, dirty_share=0.02)
     plain = pipeline.run_file(src, tmp_path / "plain", chunk_bytes=1 << 20)

@@ -14,9 +14,9 @@ is split into a prefix and its trailing ASCII digits; when there are at most
 ids keep their text as the key. Groups beyond the first 64 of a report fall
 back to exact (group, order id) pairs.
 
-Partial sets (one per chunk, each unique) are kept per slice of the key
-space and merged exactly (OR of the bitsets) when they hold twice what the
-last merge left, and at the end, one slice at a time.
+Each chunk's set (unique ids, computed in the worker threads) is kept per
+slice of the key space and merged exactly (OR of the bitsets) when the parts
+hold twice what the last merge left, and at the end, one slice at a time.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ _MAX_DIGITS = 13
 _MAX_PREFIXES = 1 << 14
 _DIGITS = "0123456789"
 _PARTITIONS = 8  # merges work on 1/8 of the keys at a time
-_MERGE_FLOOR = 8_000_000  # rows held before the first merge (about 100 MB)
+_MERGE_FLOOR = 4_000_000  # rows held before the first merge (about 60 MB)
 
 
 class Groups:
@@ -72,7 +72,7 @@ class OrderKeys:
         """UInt64 keys, null where an id has no exact 64-bit form."""
         prefix = oids.str.strip_chars_end(_DIGITS)
         digits = (oids.str.len_bytes() - prefix.str.len_bytes()).cast(pl.UInt64)
-        distinct = prefix.unique().to_list()
+        distinct = prefix.unique(maintain_order=True).to_list()
         with self._lock:
             for p in distinct:
                 if p not in self._prefixes and len(self._prefixes) < _MAX_PREFIXES:
@@ -165,56 +165,37 @@ class _Parts:
 
 
 class OrderSets:
-    """Per distinct order, the groups of each report it belongs to.
-
-    Order ids arrive as text; once the parts hold more than ``_MERGE_FLOOR``
-    rows they are merged and their ids packed into 64-bit keys (14 bytes per
-    order instead of about 35), so small and medium files skip the packing.
-    """
+    """Per distinct order, the groups of each report it belongs to."""
 
     def __init__(self) -> None:
         self.groups = Groups()
         self.keys = OrderKeys()
         values = [f"m_{kind}" for kind in KINDS]
-        self._fresh = _Parts(["oid"], values, hashed=True)  # as added, ids as text
         self._packed = _Parts(["key"], values, hashed=False)
-        self._unpacked = _Parts(["oid"], values, hashed=True)  # ids without a 64-bit key
+        self._text = _Parts(["oid"], values, hashed=True)  # ids without a 64-bit key
         self._pairs = _Parts(["kind", "group", "oid"], [], hashed=True)
         self._width = 0
 
-    def _dtype(self) -> pl.DataType:
+    def add(self, frame: pl.DataFrame, pairs: pl.DataFrame | None = None) -> None:
+        """Add ``frame`` (key UInt64 or null, oid String, m_sub, m_ship UInt64) and optional
+        overflow ``pairs`` (kind String, group UInt32, oid String)."""
         width = min(max(self.groups.count(kind) for kind in KINDS), MASK_BITS)
         dtype = _mask_dtype(width)
         if width > self._width:
-            for parts in (self._fresh, self._packed, self._unpacked):
-                parts.widen(dtype)
+            self._packed.widen(dtype)
+            self._text.widen(dtype)
             self._width = width
-        return dtype
-
-    def add(self, frame: pl.DataFrame, pairs: pl.DataFrame | None = None) -> None:
-        """Add ``frame`` (oid String, m_sub, m_ship UInt64) and optional overflow
-        ``pairs`` (kind String, group UInt32, oid String)."""
-        dtype = self._dtype()
-        self._fresh.add(frame.select("oid", pl.col("m_sub", "m_ship").cast(dtype)))
+        masks = [pl.col(f"m_{kind}").cast(dtype) for kind in KINDS]
+        packed = pl.col("key").is_not_null()
+        self._packed.add(frame.filter(packed).select("key", *masks))
+        self._text.add(frame.filter(~packed).select("oid", *masks))
         if pairs is not None:
             self._pairs.add(pairs)
-        if self._fresh.rows > _MERGE_FLOOR:
-            self._pack()
-
-    def _pack(self) -> None:
-        for merged in self._fresh.drain():
-            keyed = merged.with_columns(key=self.keys.keys(merged.get_column("oid")))
-            packed = pl.col("key").is_not_null()
-            self._packed.add(keyed.filter(packed).select("key", "m_sub", "m_ship"))
-            self._unpacked.add(keyed.filter(~packed).select("oid", "m_sub", "m_ship"))
-        self._fresh.rows = self._fresh.merged_rows = 0
 
     def counts(self) -> dict[str, dict[tuple[str, str], int]]:
         """Distinct orders per group, per report (consumes the sets)."""
         per_bit: dict[str, Counter[int]] = {kind: Counter() for kind in KINDS}
-        if self._packed.rows:  # some ids are keys already: the text ones must become keys too
-            self._pack()
-        for parts in (self._fresh, self._packed, self._unpacked):
+        for parts in (self._packed, self._text):
             for merged in parts.drain():
                 for kind in KINDS:
                     column = pl.col(f"m_{kind}").cast(pl.UInt64)

@@ -29,6 +29,7 @@ number of distinct orders.
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
@@ -48,7 +49,7 @@ from shared.core.limits import Limits
 from shared.core.source import Header, Stream
 
 DEFAULT_CHUNK_BYTES = 8 << 20
-DEFAULT_WORKERS = 2
+DEFAULT_WORKERS = max(2, min(8, os.cpu_count() or 2))  # chunk analysers (Polars frees the GIL)
 _WS = schema.WHITESPACE
 _PRICE_FAST = r"^[0-9]{1,12}(?:\.[0-9]{1,4})?$"
 _SCALE_DIGITS = 4  # prices and discount are read at 10^-4
@@ -97,7 +98,7 @@ class ChunkResult:
     counts: Counts = field(default_factory=Counts)
     scaled_profit: dict[str, int] = field(default_factory=dict)  # 10^-10 units, fast rows
     exact_profit: dict[str, Decimal] = field(default_factory=dict)
-    orders: pl.DataFrame | None = None  # oid, m_sub, m_ship (one row per order id)
+    orders: pl.DataFrame | None = None  # oid, m_sub, m_ship, key (one row per order id)
     pairs: pl.DataFrame | None = None  # overflow groups: kind, group, oid
     rejected: list[tuple[int, str, tuple[str, ...]]] = field(default_factory=list)
 
@@ -552,7 +553,8 @@ def analyse(chunk: Chunk, ctx: Context) -> ChunkResult:
         merged = pl.concat(frames) if len(frames) > 1 else frames[0]
         # Lazy: Polars' eager group_by runs bitwise_or several times slower.
         query = merged.lazy().group_by("oid").agg(pl.col("m_sub", "m_ship").bitwise_or())
-        result.orders = query.collect()
+        orders = query.collect()
+        result.orders = orders.with_columns(key=ctx.sets.keys.keys(orders.get_column("oid")))
     return result
 
 
@@ -612,7 +614,9 @@ class _Totals:
         )
 
 
-_NO_ORDERS = pl.DataFrame(schema={"oid": pl.String, "m_sub": pl.UInt64, "m_ship": pl.UInt64})
+_NO_ORDERS = pl.DataFrame(
+    schema={"oid": pl.String, "m_sub": pl.UInt64, "m_ship": pl.UInt64, "key": pl.UInt64}
+)
 _DONE = object()
 
 
