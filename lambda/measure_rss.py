@@ -67,9 +67,10 @@ INPUT, OUTPUT = "measure-input", "measure-output"
 
 def _tree_bytes(path: Path) -> int:
     total = 0
-    for f in path.rglob("*"):
-        with contextlib.suppress(FileNotFoundError):  # removed while we looked
-            total += f.stat().st_size if f.is_file() else 0
+    with contextlib.suppress(FileNotFoundError):  # removed while we looked
+        for f in path.rglob("*"):
+            with contextlib.suppress(FileNotFoundError):
+                total += f.stat().st_size if f.is_file() else 0
     return total
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -28,7 +29,12 @@ PART = 4099  # an odd size: parts end inside lines, UTF-8 sequences and gzip blo
 
 
 def _tree_bytes(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    total = 0
+    with contextlib.suppress(FileNotFoundError):  # a folder removed while we looked
+        for f in path.rglob("*"):
+            with contextlib.suppress(FileNotFoundError):
+                total += f.stat().st_size if f.is_file() else 0
+    return total
 
 
 @pytest.fixture
