@@ -65,7 +65,9 @@ def worker(kind: str, path: Path, endpoint: str) -> None:
         total = sum(len(b) for b in ranged.object_blocks(client, ref, head["ContentLength"]))
         assert total == path.stat().st_size
         return
-    settings = processor.Settings(output_bucket=OUTPUT, max_input_bytes=1 << 40)
+    # A fresh output bucket per run: the manifest of an earlier run would make this a no-op.
+    output = f"{OUTPUT}-{os.getpid()}-{time.monotonic_ns()}"
+    settings = processor.Settings(output_bucket=output, max_input_bytes=1 << 40)
     outcome = processor.process_object(client, ObjectEvent(ObjectRef(BUCKET, key)), settings)
     assert outcome.status is processor.Status.PROCESSED, outcome
 

@@ -1,30 +1,32 @@
 """The analytics engine: one pass over a stream of record-aligned chunks.
 
 ``framing`` cuts the decompressed stream into chunks of whole records (and
-their physical lines); each chunk is then analysed on its own, in a small
-pool of threads, and the partial results are merged in chunk order:
+their physical lines); each chunk is analysed on its own in a pool of
+threads (Polars releases the GIL) and the partial results merge in chunk
+order:
 
 1. **Values.** Polars' CSV reader (no quoting, so rows and physical lines stay
    aligned one to one) reads the required columns, the last one and one past
-   it. Text, quantity and discount columns are read as categoricals of a
-   per-chunk dictionary, so their rules run once per distinct value.
-2. **Field count.** A line has exactly the header's field count when its last
-   field exists and the one after it does not; a line holding an empty field
-   (``,,`` or a trailing comma) has its commas counted instead.
+   it. Text, quantity and discount columns are categoricals of a per-chunk
+   dictionary, so their rules run once per distinct value, with the very
+   functions of ``rows.check_record``.
+2. **Field count.** A quote-free line has exactly the header's field count
+   when its last field exists and the one after it does not; a line holding
+   an empty field (``,,`` or a trailing comma) has its commas counted instead.
 3. **Quotes.** Lines with a double quote that are complete RFC 4180 records
-   are read again, together, with quoting on (a sentinel field appended to each
-   line gives their field count). Other quoted lines, and multi-line records,
-   go to the exact path.
+   are read again, together, with quoting on (a sentinel field appended to
+   each line gives their field count).
 4. **Fast rows** pass every rule with vectorised checks (bounded number sizes
-   keep the scaled Int128 profit exact); their profit is summed per region and
-   their orders set bits in ``distinct.OrderSets``.
-5. **Exact path.** Every other non-blank record goes through Python's csv
-   module and the plain-Python rules of ``rows`` with ``decimal`` arithmetic;
-   rejected rows are written, in line order, as chunks complete.
+   keep the scaled Int128 profit exact); their profit is summed per region
+   and their orders set bits in ``distinct.OrderSets``. Quote-free rows with
+   the right field count that break a rule get their reasons from the same
+   checks.
+5. **Exact path.** Every other non-blank record (multi-line, odd quoting,
+   valid numbers beyond the fast ranges) goes through Python's csv module
+   and the plain-Python rules of ``rows`` with ``decimal`` arithmetic.
 
-Memory holds a few chunks in flight and the distinct-order bitsets; never the
-file. Peak memory therefore does not depend on the file size beyond the
-number of distinct orders.
+Rejected rows are written in line order as chunks merge. Memory holds a few
+chunks in flight and the distinct-order bitsets, never the file.
 """
 
 from __future__ import annotations
