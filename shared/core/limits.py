@@ -9,7 +9,7 @@ Time budget, the default of ``MAX_INPUT_BYTES`` and ``MAX_DATA_BYTES``: a file
 the function cannot finish before its timeout would be retried into the DLQ,
 so it gets an ``InputTooLargeError`` record instead. The default function
 (3,072 MB, about 1.7 vCPU, 300 s) is assumed to read 50 MB/s of CSV end to
-end, a third of what the engine sustains on a 2-core machine (README "Cost and
+end, about what the engine sustained on a busy 2-core machine (README "Cost and
 limits"); half of its timeout at that rate is ``300 s x 50 MB/s / 2 = 7.5 GB``.
 Terraform's ``max_input_bytes`` validation keeps the same ratio for any timeout.
 """
