@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote_plus
 
 import boto3
@@ -65,7 +66,8 @@ print("RESULT " + json.dumps({
 INPUT, OUTPUT = "measure-input", "measure-output"
 
 
-def _tree_bytes(path: Path) -> int:
+def tree_bytes(path: Path) -> int:
+    """Bytes of the files under ``path`` (0 for what disappears while we look)."""
     total = 0
     with contextlib.suppress(FileNotFoundError):  # removed while we looked
         for f in path.rglob("*"):
@@ -92,6 +94,40 @@ def _endpoint(kind: str, path: Path, key: str) -> tuple[str, object]:
     return endpoint, moto
 
 
+def run_handler(
+    event: dict[str, Any], env: dict[str, str], tmp: Path, timeout: float | None = None
+) -> tuple[subprocess.CompletedProcess[str], int]:
+    """Run ``handler`` on ``event`` in a child (``CHILD``) with ``tmp`` as its TMPDIR.
+
+    Returns the finished child (its stderr ends with the ``RESULT`` line) and
+    the peak bytes under ``tmp``, polled every 20 ms while it ran.
+    """
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(ROOT), json.dumps(event)],
+        env={**env, "TMPDIR": str(tmp)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    peak = 0
+    done = threading.Event()
+
+    def watch() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_bytes(tmp))
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        stdout, stderr = child.communicate(timeout=timeout)
+    finally:
+        done.set()
+        watcher.join()
+    return subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr), peak
+
+
 def measure(path: Path, kind: str) -> dict[str, object]:
     """Process ``path`` through the handler in a child; its figures."""
     key = f"incoming/{path.name}"
@@ -115,30 +151,10 @@ def measure(path: Path, kind: str) -> dict[str, object]:
     record["s3"] = {"bucket": {"name": INPUT}, "object": {"key": quote_plus(key)}}  # type: ignore[assignment]
     try:
         with tempfile.TemporaryDirectory(prefix="measure-rss-") as tmp:
-            work = Path(tmp)
-            child = subprocess.Popen(
-                [sys.executable, "-c", CHILD, str(ROOT), json.dumps({"Records": [record]})],
-                env={**env, "TMPDIR": tmp},
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            peak_tmp = 0
-            done = threading.Event()
-
-            def watch() -> None:
-                nonlocal peak_tmp
-                while not done.is_set():
-                    peak_tmp = max(peak_tmp, _tree_bytes(work))
-                    time.sleep(0.02)
-
-            watcher = threading.Thread(target=watch)
-            watcher.start()
-            stdout, stderr = child.communicate()
-            done.set()
-            watcher.join()
+            child, peak_tmp = run_handler({"Records": [record]}, env, Path(tmp))
     finally:
         server.stop()  # type: ignore[attr-defined]
+    stdout, stderr = child.stdout, child.stderr
     if child.returncode != 0:
         sys.exit(f"child failed ({child.returncode}):\n{stderr[-4000:]}")
     (line,) = [x for x in stderr.splitlines() if x.startswith("RESULT ")]

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import gzip
+import importlib.util
 import json
 import os
-import subprocess
-import sys
 import tempfile
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import boto3
@@ -28,13 +25,16 @@ from tests.helpers import BRIEF_HEADER, row
 PART = 4099  # an odd size: parts end inside lines, UTF-8 sequences and gzip blocks
 
 
-def _tree_bytes(path: Path) -> int:
-    total = 0
-    with contextlib.suppress(FileNotFoundError):  # a folder removed while we looked
-        for f in path.rglob("*"):
-            with contextlib.suppress(FileNotFoundError):
-                total += f.stat().st_size if f.is_file() else 0
-    return total
+def _load_measure_rss() -> ModuleType:
+    """``lambda/measure_rss.py``: the dev tool that runs the handler in a child and watches /tmp."""
+    spec = importlib.util.spec_from_file_location("measure_rss", ROOT / "lambda" / "measure_rss.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+MEASURE = _load_measure_rss()
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def ranged_gets(
     calls: list[tuple[str, str, int]] = []
 
     def record(params: dict[str, Any], **_: Any) -> None:
-        calls.append((params["Key"], params.get("Range", ""), _tree_bytes(work_tmp)))
+        calls.append((params["Key"], params.get("Range", ""), MEASURE.tree_bytes(work_tmp)))
 
     client = lambda_app.s3_client()
     client.meta.events.register("before-parameter-build.s3.GetObject", record)
@@ -85,24 +85,6 @@ def test_ranged_streaming_gives_the_reports_of_run_local(
         assert len(spans) > 10
     # /tmp never held the input: only the outputs being written (a few KB here).
     assert max(used for _, _, used in ranged_gets) < len(plain) // 20
-
-
-CHILD = """
-import json, sys
-sys.path[:0] = [sys.argv[1], sys.argv[1] + "/lambda"]
-import handler
-
-class Context:
-    aws_request_id = "bomb"
-    function_name = "orders-pipeline-processor"
-    memory_limit_in_mb = 3008
-    invoked_function_arn = "arn:aws:lambda:us-west-2:123456789012:function:orders-pipeline"
-
-response = handler.lambda_handler(json.loads(sys.argv[2]), Context())
-with open("/proc/self/status") as fh:
-    peak = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
-print("RESULT " + json.dumps({"response": response, "peak_rss_kib": peak}), file=sys.stderr)
-"""
 
 
 def _gzip_bomb(plain_bytes: int) -> bytes:
@@ -151,31 +133,9 @@ def test_gzip_bomb_is_an_error_record_in_bounded_memory_and_disk(tmp_path: Path)
             "MAX_DATA_BYTES": str(limit),
             "POWERTOOLS_SERVICE_NAME": "orders-pipeline",
             "POWERTOOLS_METRICS_NAMESPACE": "OrdersPipeline",
-            "TMPDIR": str(work),
         }
-        child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(ROOT), json.dumps(event)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        peak_tmp = 0
-        done = threading.Event()
-
-        def watch() -> None:
-            nonlocal peak_tmp
-            while not done.is_set():
-                peak_tmp = max(peak_tmp, _tree_bytes(work))
-                time.sleep(0.01)
-
-        watcher = threading.Thread(target=watch)
-        watcher.start()
-        try:
-            _, stderr = child.communicate(timeout=120)
-        finally:
-            done.set()
-            watcher.join()
+        child, peak_tmp = MEASURE.run_handler(event, env, work, timeout=120)
+        stderr = child.stderr
         assert child.returncode == 0, stderr[-3000:]
         listing = s3.list_objects_v2(Bucket=OUTPUT_BUCKET).get("Contents", [])
         keys = [item["Key"] for item in listing]
