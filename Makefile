@@ -68,9 +68,9 @@ dockerfile-lint: $(STAMP) ## hadolint on the Dockerfile
 terraform-check: $(STAMP) ## fmt, validate, terraform test, checkov (offline)
 	bash scripts/terraform-check.sh
 
-bench: $(STAMP) ## engine vs pandas on 5M generated rows (ROWS=...)
+bench: $(STAMP) ## engine vs naive Polars, naive DuckDB, pandas on 5M generated rows (ROWS=..., FILE=...)
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/bench.txt
-	$(BIN)/python benchmarks/bench_engine.py --rows $${ROWS:-5000000}
+	$(BIN)/python benchmarks/bench_engine.py $${FILE:+--file $$FILE} --rows $${ROWS:-5000000}
 
 clean: ## remove the virtualenv, caches and local outputs
 	rm -rf $(VENV) .venv-checkov .mypy_cache .ruff_cache .pytest_cache .hypothesis reports *.egg-info

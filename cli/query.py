@@ -35,6 +35,7 @@ from typing import Any
 from shared.aws import records
 from shared.aws.layout import PARTITION, REPORTS_PREFIX, is_input_key
 from shared.core import errors, reports, schema, source
+from shared.core.limits import Limits
 
 QUERIES_PACKAGE = "cli"
 QUERIES_FOLDER = "queries"
@@ -173,10 +174,14 @@ def _load_orders(con: Any, files: Sequence[Path]) -> None:
         for n, path in enumerate(files):
             uniform = Path(tmp) / f"{n}.csv"
             plain = Path(tmp) / f"{n}.plain"
-            if source.is_gzip(path):
-                source.gunzip(path, plain, str(path))
-            else:
-                plain = path
+            try:
+                with plain.open("wb") as out:  # plain or gzip, as the pipeline reads it
+                    blocks = source.file_blocks(path)
+                    counters = source.Counters()
+                    for block in source.plain_blocks(blocks, str(path), counters, Limits()):
+                        out.write(block)
+            except errors.EmptyFileError:
+                continue  # no bytes, no rows (Athena reads nothing from it either)
             with plain.open(encoding="utf-8", errors="replace", newline="") as fh:
                 fh.readline()  # the header line, skipped by position as Athena does
                 rows = [r[:width] + [""] * (width - len(r)) for r in csv.reader(fh) if r]

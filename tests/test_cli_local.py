@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -194,3 +195,20 @@ def test_help_names_arguments_in_capitals_and_options_without_types(
     assert usage in result.stdout
     assert "{" not in result.stdout.split("\n", 3)[1]
     assert "<bool>" not in result.stdout and "<str>" not in result.stdout
+
+
+def test_run_local_reads_standard_input(tmp_path: Path) -> None:
+    """`orders run-local -` streams stdin (gzip too) through the same engine as a file."""
+    from_file = runner.invoke(app, ["run-local", str(SAMPLE), "-o", str(tmp_path / "f")])
+    assert from_file.exit_code == 0
+    data = gzip.compress(SAMPLE.read_bytes())
+    result = runner.invoke(app, ["run-local", "-", "-o", str(tmp_path / "s")], input=data)
+    assert result.exit_code == 0, result.output
+    for name in ("most_profitable_region", "orders_by_category_and_sub_category"):
+        assert (tmp_path / "s" / f"{name}.csv").read_bytes() == (
+            tmp_path / "f" / f"{name}.csv"
+        ).read_bytes()
+    summary = json.loads((tmp_path / "s" / "summary.json").read_text())
+    assert summary["source"] == "-"
+    assert summary["compressed"] is True
+    assert summary["input_bytes"] == len(data)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from shared.core import errors, pipeline, reports
+from shared.core.limits import Limits
 from tests.helpers import BRIEF_HEADER, row, write_input
 
 GOOD = f"{BRIEF_HEADER}\n{row()}\n"
@@ -204,3 +205,20 @@ def test_input_is_never_modified(tmp_path: Path) -> None:
     pipeline.run_file(src, tmp_path / "out")
     assert src.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv.gz", "out"]
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_data_beyond_max_data_bytes_is_refused_while_streaming(
+    tmp_path: Path, compress: bool
+) -> None:
+    """A gzip bomb (or a plain file) past MAX_DATA_BYTES stops early with both sizes named."""
+    plain = (BRIEF_HEADER + "\n" + (row() + "\n") * 100_000).encode()  # about 11 MB
+    data = gzip.compress(plain, compresslevel=9) if compress else plain
+    out = tmp_path / "out"
+    with pytest.raises(errors.InputTooLargeError) as info:
+        pipeline.run_stream([data], out, name="big.csv", limits=Limits(max_data_bytes=1 << 20))
+    message = str(info.value)
+    assert message.startswith("big.csv: decompressed data exceeds the limit of 1048576 bytes")
+    kind = "gzip" if compress else "plain"
+    assert f"bytes of {kind} input were read" in message
+    assert not out.exists()

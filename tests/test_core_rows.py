@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from decimal import Decimal
 
 import pytest
 
@@ -233,18 +234,24 @@ def test_the_fast_and_exact_paths_agree(run_text, monkeypatch: pytest.MonkeyPatc
         ("South", "7", "100"),
     ]
 
-    def lines(quantity: str) -> list[str]:
+    def lines(six_decimals: bool = False) -> list[str]:
         return [
-            row(order_id=f"O-{i}", region=r, list_price=p, discount=d, quantity=quantity)
+            row(
+                order_id=f"O-{i}",
+                region=r,
+                list_price=f"{Decimal(p):.6f}" if six_decimals else p,
+                discount=d,
+            )
             for i, (r, p, d) in enumerate(values)
         ]
 
-    plain = run_text("\n".join([BRIEF_HEADER, *lines("1")]) + "\n")
+    plain = run_text("\n".join([BRIEF_HEADER, *lines()]) + "\n")
     assert len(calls) == 0
-    quoted_lines = ['"' + line.replace(",", '","') + '"' for line in lines("1")]
+    quoted_lines = ['"' + line.replace(",", '","') + '"' for line in lines()]
     quoted = run_text("\n".join([BRIEF_HEADER, *quoted_lines]) + "\n")
     assert len(calls) == 0
-    exact = run_text("\n".join([BRIEF_HEADER, *lines("01")]) + "\n")  # "01" is valid, not fast
+    # Six decimals are valid, but beyond the fast path's scaled-integer range.
+    exact = run_text("\n".join([BRIEF_HEADER, *lines(six_decimals=True)]) + "\n")
     assert len(calls) == len(values)
     for name in reports.ANALYTICS_REPORTS:
         assert plain.text(name) == quoted.text(name) == exact.text(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -17,17 +18,28 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+def _input_file(value: str) -> str:
+    """``-`` (standard input) or an existing file; otherwise a usage error."""
+    if value != "-" and not Path(value).is_file():
+        raise typer.BadParameter(f"file {value!r} does not exist.")
+    return value
+
+
 def run_local(
     file: Annotated[
-        Path,
+        str,
         typer.Argument(
-            exists=True, dir_okay=False, readable=True, help="Order CSV (or gzip) file."
+            callback=_input_file,
+            help="Order CSV (or gzip) file; - reads standard input.",
+            show_default=False,
         ),
     ],
     output_dir: Annotated[
         Path | None,
         typer.Option(
-            "--output-dir", "-o", help="Where to write the reports (default: reports/<file stem>/)."
+            "--output-dir",
+            "-o",
+            help="Where to write the reports (default: reports/<file stem>/, or reports/stdin/).",
         ),
     ] = None,
     as_json: Json = False,
@@ -37,10 +49,14 @@ def run_local(
 ) -> None:
     """Compute the reports for FILE and write the four CSVs plus summary.json."""
     from shared.aws.layout import key_stem
-    from shared.core import pipeline
+    from shared.core import pipeline, source
 
-    target = output_dir or Path("reports") / key_stem(file.name)
-    result = pipeline.run_file(file, target)
+    if file == "-":
+        target = output_dir or Path("reports") / "stdin"
+        result = pipeline.run_stream(source.read_blocks(sys.stdin.buffer), target, name="-")
+    else:
+        target = output_dir or Path("reports") / key_stem(Path(file).name)
+        result = pipeline.run_file(Path(file), target)
     render.local_run(result, target, as_json or fmt is OutputFormat.json)
 
 

@@ -10,11 +10,13 @@ logging so it can be tested against moto with a plain boto3 client:
    as prefixes (``shared.aws.layout``: from the identity and ``LastModified``;
    the role may list only ``manifests/*`` and ``errors/*`` and cannot read the
    output bucket). Either one found means "already done".
-3. Objects above ``MAX_INPUT_BYTES`` get an error record without a download.
-4. Managed transfer (multipart, bounded memory) to a per-object temporary
-   folder; ``run_file`` detects and decompresses gzip itself. The folder is
-   removed whatever happens.
-5. The four report CSVs that ``run_file`` wrote are uploaded as they are (so
+3. Objects above ``MAX_INPUT_BYTES`` get an error record without being read.
+4. The object is read with parallel ranged GETs (``ranged``) straight into
+   the engine's stream (``pipeline.run_stream``, the same code path as
+   ``orders run-local``): no local copy; gzip is inflated on the fly and
+   stopped past ``MAX_DATA_BYTES``. Only the outputs are written, to a
+   per-object temporary folder removed whatever happens.
+5. The four report CSVs that ``run_stream`` wrote are uploaded as they are (so
    they are byte-identical to ``orders run-local``), then the manifest, last:
    a manifest means every report is in place.
 
@@ -40,20 +42,23 @@ from typing import Any
 
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from botocore.exceptions import ClientError
-from s3transfer.subscribers import BaseSubscriber  # type: ignore[import-untyped]
 
-from shared.aws import layout, records
+from shared.aws import layout, ranged, records
 from shared.aws.events import ObjectEvent
 from shared.aws.identity import DENIED_CODES, NOT_FOUND_CODES, InputObject, error_code, head
 from shared.aws.layout import ObjectRef
-from shared.core import errors, pipeline, reports
+from shared.core import errors, limits, pipeline, reports
 
-DEFAULT_MAX_INPUT_BYTES = 4 << 30  # the Lambda's /tmp must also hold a gzip input's plain copy
+# Time-budget guards (see shared.core.limits): an object or its decompressed data beyond
+# what the function can read before its timeout is recorded as too large, not retried.
+DEFAULT_MAX_INPUT_BYTES = limits.DEFAULT_MAX_DATA_BYTES
+DEFAULT_MAX_DATA_BYTES = limits.DEFAULT_MAX_DATA_BYTES
 WORK_DIR_PREFIX = "orders-s3-"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 JSON_CONTENT_TYPE = "application/json"
 
-# Multipart download/upload: 16 MiB parts, 8 threads -> at most ~128 MiB in flight.
+# Report uploads: 16 MiB parts, 8 threads. The input is read by ``ranged`` with as many
+# parallel GETs, so the client's connection pool (sized from this) serves both.
 TRANSFER_CONFIG = TransferConfig(
     multipart_threshold=16 << 20,
     multipart_chunksize=16 << 20,
@@ -62,8 +67,7 @@ TRANSFER_CONFIG = TransferConfig(
 )
 
 
-class InputTooLargeError(errors.InputFileError):
-    """The object is larger than ``MAX_INPUT_BYTES``: recorded, never downloaded."""
+InputTooLargeError = errors.InputTooLargeError  # above MAX_INPUT_BYTES or MAX_DATA_BYTES
 
 
 class InputNotFoundError(errors.InputFileError):
@@ -81,22 +85,39 @@ class Settings:
     output_bucket: str
     max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
     work_dir: Path | None = None  # None: tempfile's default (TMPDIR, else /tmp)
+    max_data_bytes: int = DEFAULT_MAX_DATA_BYTES
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """``OUTPUT_BUCKET`` (required), ``MAX_INPUT_BYTES`` (optional, bytes)."""
+        """``OUTPUT_BUCKET`` (required); ``MAX_INPUT_BYTES``, ``MAX_DATA_BYTES`` (bytes;
+        the latter defaults to the former)."""
         env = os.environ if env is None else env
         bucket = env.get("OUTPUT_BUCKET", "").strip()
         if not bucket:
             raise ConfigurationError("OUTPUT_BUCKET is not set")
-        raw_limit = env.get("MAX_INPUT_BYTES", "").strip()
-        try:
-            limit = int(raw_limit) if raw_limit else DEFAULT_MAX_INPUT_BYTES
-        except ValueError:
-            raise ConfigurationError(f"MAX_INPUT_BYTES is not an integer: {raw_limit!r}") from None
-        if limit <= 0:
-            raise ConfigurationError(f"MAX_INPUT_BYTES must be positive, not {limit}")
-        return cls(output_bucket=bucket, max_input_bytes=limit)
+        max_input = _positive(env, "MAX_INPUT_BYTES", DEFAULT_MAX_INPUT_BYTES)
+        return cls(
+            output_bucket=bucket,
+            max_input_bytes=max_input,
+            # One time budget: decompressed data may be as large as a plain input.
+            max_data_bytes=_positive(env, "MAX_DATA_BYTES", max_input),
+        )
+
+    @property
+    def limits(self) -> limits.Limits:
+        """The engine's limits for this function."""
+        return limits.Limits(max_data_bytes=self.max_data_bytes)
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        raise ConfigurationError(f"{name} is not an integer: {raw!r}") from None
+    if value <= 0:
+        raise ConfigurationError(f"{name} must be positive, not {value}")
+    return value
 
 
 class Status(StrEnum):
@@ -123,24 +144,6 @@ class Outcome:
     error_type: str | None = None
     message: str | None = None
     duration_seconds: float = 0.0
-
-
-class _KnownObject(BaseSubscriber):  # type: ignore[misc]
-    """Hands the transfer manager the size and ETag from our ``HeadObject``.
-
-    That saves its own HEAD request and makes every ranged GET conditional on
-    the ETag we recorded (``If-Match``), so the bytes are those of the identity
-    in the manifest.
-    """
-
-    def __init__(self, size: int, etag: str | None) -> None:
-        self._size = size
-        self._etag = etag
-
-    def on_queued(self, future: Any, **kwargs: Any) -> None:
-        future.meta.provide_transfer_size(self._size)
-        if self._etag:
-            future.meta.provide_object_etag(f'"{self._etag}"')
 
 
 def remove_stale_work_dirs(work_dir: Path | None = None) -> list[Path]:
@@ -251,18 +254,6 @@ def _already_done(
     return None
 
 
-def _download(client: Any, obj: InputObject, target: Path) -> None:
-    extra = {"VersionId": obj.ref.version_id} if obj.ref.version_id not in (None, "null") else {}
-    with create_transfer_manager(client, TRANSFER_CONFIG) as transfers:
-        transfers.download(
-            obj.ref.bucket,
-            obj.ref.key,
-            str(target),
-            extra_args=extra,
-            subscribers=[_KnownObject(obj.size, obj.ref.etag)],
-        ).result()
-
-
 def _upload_reports(
     client: Any, bucket: str, files: Mapping[str, Path], keys: Mapping[str, str]
 ) -> None:
@@ -315,15 +306,18 @@ def process_object(client: Any, event: ObjectEvent, settings: Settings) -> Outco
     sid = layout.source_id(ref)
     with tempfile.TemporaryDirectory(dir=settings.work_dir, prefix=WORK_DIR_PREFIX) as tmp:
         work = Path(tmp)
-        local = work / "input"
-        _download(client, obj, local)
         try:
-            result = pipeline.run_file(local, work / "out", name=ref.uri, work_dir=work)
+            result = pipeline.run_stream(
+                ranged.object_blocks(client, ref, obj.size),
+                work / "out",
+                name=ref.uri,
+                work_dir=work,
+                limits=settings.limits,
+            )
         except errors.InputFileError as exc:
             return _reject(
                 client, settings, ref, exc, obj=obj, at=obj.last_modified, started=started
             )
-        local.unlink()  # free /tmp before the uploads
         keys = {r: layout.report_key(r, obj.ingest_date, sid) for r in reports.REPORT_NAMES}
         _upload_reports(client, settings.output_bucket, result.files, keys)
         duration = time.perf_counter() - started

@@ -1,75 +1,75 @@
-"""The analytics engine: two streaming Polars scans plus an exact Python path.
+"""The analytics engine: one pass over a stream of record-aligned chunks.
 
-How a file is read (after ``source.prepare`` found its header):
+``framing`` cuts the decompressed stream into chunks of whole records (and
+their physical lines); each chunk is analysed on its own in a pool of
+threads (Polars releases the GIL) and the partial results merge in chunk
+order:
 
-1. **Line scan** (``scan_lines``): every physical line is decoded (so invalid
-   UTF-8 is caught) and matched against one regex built from the header that
-   accepts exactly the records the fast path may take: the header's field
-   count, non-blank text without padding, short plain numbers, a discount from
-   0 to 100. Lines that do not match (bad rows, quoted or multi-line fields,
-   blank lines, unusual but valid numbers such as ``007``) are kept with their
-   line numbers; nothing else is.
-2. **Value scan** (``scan_csv``): the required columns of every other line,
-   profit in scaled integers (Int128, 10^-10 units; the digit limits below
-   make overflow impossible) and the columns the distinct counts need.
-   Quotes are honoured only when the line scan proved that every quoted line
-   is a complete, well-formed record, so CSV rows and physical lines stay
-   aligned one to one (checked by counting both).
-3. **Exact path**: the kept lines are parsed by Python's csv module and
-   judged by ``rows.check_record`` with ``decimal`` arithmetic. Rejected
-   rows stream to a CSV file as they are found.
-4. Both paths' partial results are merged into the reports.
+1. **Values.** Polars' CSV reader (no quoting, so rows and physical lines stay
+   aligned one to one) reads the required columns, the last one and one past
+   it. Text, quantity and discount columns are categoricals of a per-chunk
+   dictionary, so their rules run once per distinct value, with the very
+   functions of ``rows.check_record``.
+2. **Field count.** A quote-free line has exactly the header's field count
+   when its last field exists and the one after it does not; a line holding
+   an empty field (``,,`` or a trailing comma) has its commas counted instead.
+3. **Quotes.** Lines with a double quote that are complete RFC 4180 records
+   are read again, together, with quoting on (a sentinel field appended to
+   each line gives their field count).
+4. **Fast rows** pass every rule with vectorised checks (bounded number sizes
+   keep the scaled Int128 profit exact); their profit is summed per region
+   and their orders set bits in ``distinct.OrderSets``. Quote-free rows with
+   the right field count that break a rule get their reasons from the same
+   checks.
+5. **Exact path.** Every other non-blank record (multi-line, odd quoting,
+   valid numbers beyond the fast ranges) goes through Python's csv module
+   and the plain-Python rules of ``rows`` with ``decimal`` arithmetic.
 
-Memory is bounded by the distinct-count inputs (category, ship mode or
-sub-category, order id per valid row, held in compact columns), never by
-the file as Python objects.
+Rejected rows are written in line order as chunks merge. Memory holds a few
+chunks in flight and the distinct-order bitsets, never the file.
 """
 
 from __future__ import annotations
 
-import itertools
+import os
+import queue
+import threading
 import time
-from collections import Counter
+import uuid
+from collections import Counter, deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import TextIO
 
 import polars as pl
 
-from shared.core import money, reports, rows, schema
-from shared.core.source import Header, PreparedInput, find_invalid_utf8
+from shared.core import distinct, money, reports, rows, schema
+from shared.core.framing import Chunk, Framer
+from shared.core.limits import Limits
+from shared.core.source import Header, Stream
 
-# Fast-path field formats (regex fragments over one CSV field, without quotes).
-# The digit limits keep every product inside Int128:
-# |(L*(10^6-D) - C*10^6) * Q| < 10^16 * 10^6 * 10^6 = 10^28 per row, so a sum
-# stays exact for up to 10^10 rows (far beyond what one Lambda reads).
-_WS = r" \t\r\n\x0b\x0c"
-_TEXT = rf"[^,\"{_WS}](?:[^,\"]*[^,\"{_WS}])?"  # non-blank, no padding, no quote or comma
-_QTEXT = rf"[^\"{_WS}](?:[^\"]*[^\"{_WS}])?"  # the same inside quotes (commas allowed)
-_PRICE = r"[0-9]{1,12}(?:\.[0-9]{1,4})?"
-_QUANTITY = r"[1-9][0-9]{0,5}"
-_DISCOUNT = r"(?:100(?:\.0{1,4})?|[0-9]{1,2}(?:\.[0-9]{1,4})?)"
-_FIELD_FAST = {
-    "order_id": _TEXT,
-    "ship_mode": rf"(?:{_TEXT})?",
-    "region": _TEXT,
-    "category": _TEXT,
-    "sub_category": _TEXT,
-    "cost_price": _PRICE,
-    "list_price": _PRICE,
-    "quantity": _QUANTITY,
-    "discount_percent": _DISCOUNT,
-}
+DEFAULT_CHUNK_BYTES = 8 << 20
+DEFAULT_WORKERS = max(2, min(8, os.cpu_count() or 2))  # chunk analysers (Polars frees the GIL)
+_WS = schema.WHITESPACE
+_PRICE_FAST = r"^[0-9]{1,12}(?:\.[0-9]{1,4})?$"
+_SCALE_DIGITS = 4  # prices and discount are read at 10^-4
+_HUNDRED_PERCENT = 100 * 10**_SCALE_DIGITS
+_PROFIT_EXPONENT = -10  # profit units: 10^-4 price x 10^-6 (discount / 100)
+_MAX_QUANTITY = 10**6 - 1
+# |(L*(10^6-D) - C*10^6) * Q| < 10^16 * 10^6 * 10^6 = 10^28 per fast row, so an Int128
+# sum stays exact for 10^10 rows, far more than one run reads.
 _QUOTED_FIELD = r'"(?:[^"]|"")*"'
 _ANY_FIELD = rf'(?:{_QUOTED_FIELD}|[^,"]*)'
-# A line that is one complete RFC 4180 record (quotes only around whole fields).
-_WELL_FORMED = rf"^{_ANY_FIELD}(?:,{_ANY_FIELD})*$"
-_BLANK_LINE = r"^[ \t\r\n\x0b\x0c,]*$"
-_SCALE = 10_000  # prices and discount are read at 10^-4
-_PROFIT_EXPONENT = -10  # profit units: 10^-4 price x 10^-6 (discount/100)
+_WELL_FORMED = rf"^{_ANY_FIELD}(?:,{_ANY_FIELD})*$"  # one complete RFC 4180 record
+_BLANK_LINE = r"^[ \t\r\x0b\x0c,]*$"
+_SENTINELS = [chr(c) for c in range(1, 32) if chr(c) not in "\t\n\r"]
 _MISSING_TOKENS = sorted(schema.MISSING_SHIP_MODE_TOKENS)
-_PY_BATCH = 50_000
+_CATEGORICAL = ("ship_mode", "region", "category", "sub_category", "quantity", "discount_percent")
+_TEXT = ("region", "category", "sub_category")
+_LAST = "__last"
+_EXTRA = "__extra"
 
 
 @dataclass
@@ -85,248 +85,361 @@ class Counts:
     def rows_read(self) -> int:
         return self.rows_valid + self.rows_rejected
 
+    def add(self, other: Counts) -> None:
+        self.rows_valid += other.rows_valid
+        self.rows_rejected += other.rows_rejected
+        self.rows_skipped_blank += other.rows_skipped_blank
+        self.rejects_by_reason.update(other.rejects_by_reason)
+
 
 @dataclass
-class _Partials:
-    """Aggregates both paths add to."""
+class ChunkResult:
+    """What one chunk contributes; merged in chunk order."""
 
-    profit: dict[str, Decimal] = field(default_factory=dict)
-    ship: list[pl.DataFrame] = field(default_factory=list)
-    sub: list[pl.DataFrame] = field(default_factory=list)
-
-    def add_profit(self, region: str, amount: Decimal) -> None:
-        self.profit[region] = money.add(self.profit.get(region, Decimal(0)), amount)
-
-
-def _scaled(col: str) -> pl.Expr:
-    """A validated decimal string as an Int128 count of 10^-4 units."""
-    return pl.col(col).cast(pl.Decimal(38, 4), strict=False).to_physical().cast(pl.Int128)
+    index: int
+    counts: Counts = field(default_factory=Counts)
+    scaled_profit: dict[str, int] = field(default_factory=dict)  # 10^-10 units, fast rows
+    exact_profit: dict[str, Decimal] = field(default_factory=dict)
+    orders: pl.DataFrame | None = None  # oid, m_sub, m_ship, key (one row per order id)
+    pairs: pl.DataFrame | None = None  # overflow groups: kind, group, oid
+    rejected: list[tuple[int, str, tuple[str, ...]]] = field(default_factory=list)
 
 
-def line_pattern(header: Header, quoted: bool) -> str:
-    """One regex that accepts exactly the lines the fast path may take.
+class Context:
+    """What every chunk of one run shares: the header's layout and the distinct sets."""
 
-    It pins the header's field count and each required field's fast format;
-    other fields are free. With ``quoted`` a field may be a quoted RFC 4180
-    field (required fields then hold clean text inside the quotes); without it
-    no quote may appear on the line.
-    """
-    by_position = {pos: name for name, pos in header.index.items()}
-    parts = []
-    for pos in range(len(header.names)):
-        name = by_position.get(pos)
-        plain = _FIELD_FAST[name] if name else r'[^,"]*'
-        if not quoted:
-            parts.append(plain)
-        elif name is None:
-            parts.append(_ANY_FIELD)
-        else:
-            inner = plain.replace(_TEXT, _QTEXT)
-            parts.append(rf'(?:"{inner}"|{plain})')
-    return "^" + ",".join(parts) + "$"
+    def __init__(self, header: Header) -> None:
+        self.header = header
+        self.width = len(header.names)
+        self.run = uuid.uuid4().hex
+        self.sets = distinct.OrderSets()
+        positions = dict(header.index)
+        self.names: dict[int, str] = {pos: name for name, pos in positions.items()}
+        self.names.setdefault(self.width - 1, _LAST)
+        self.names[self.width] = _EXTRA
+        self.last = self.names[self.width - 1]
+        self.projection = sorted(self.names)
 
-
-@dataclass(frozen=True)
-class _LineScan:
-    """What the line scan kept: every line the fast path cannot take, and the line count."""
-
-    kept: pl.DataFrame  # idx, line, blank, odd, well_formed, quoted_ok
-    lines: int  # physical lines after the header
-
-    @property
-    def quoted_scan(self) -> bool:
-        """True when every quoted line is a complete record, so a quote-aware scan stays aligned."""
-        quoted = self.kept.filter("has_quote")
-        return (
-            quoted.height > 0
-            and not quoted.get_column("odd").any()
-            and bool(quoted.get_column("well_formed").all())
-        )
-
-    def multiline_ranges(self) -> list[tuple[int, int]]:
-        """Line ranges of records that may span lines (an odd-quote line opens or closes one).
-
-        An unclosed range runs to the end of the file.
-        """
-        odd = self.kept.filter("odd").get_column("idx").sort().to_list()
-        if len(odd) % 2:
-            odd.append(2**32 - 1)
-        return list(zip(odd[::2], odd[1::2], strict=True))
+    def schema(self, cats: pl.Categories) -> dict[str, pl.DataType]:
+        out: dict[str, pl.DataType] = {}
+        for pos in range(self.width + 1):
+            name = self.names.get(pos, f"__c{pos}")
+            out[name] = pl.Categorical(cats) if name in _CATEGORICAL else pl.String()
+        return out
 
 
-def _lines(prep: PreparedInput) -> pl.LazyFrame:
-    return pl.scan_lines(prep.path, row_index_name="idx").slice(prep.header.line_index + 1)
-
-
-def _collect(prep: PreparedInput, queries: list[pl.LazyFrame]) -> list[pl.DataFrame]:
-    """Collect streaming; turn Polars' bare UTF-8 error into one with the byte offset."""
-    try:
-        return pl.collect_all(queries, engine="streaming")
-    except pl.exceptions.ComputeError:
-        bad = find_invalid_utf8(prep.path, prep.name)
-        if bad is not None:
-            raise bad from None
-        raise
-
-
-def _scan_lines(prep: PreparedInput) -> _LineScan:
-    line = pl.col("line")
-    lines = _lines(prep)
-    kept = (
-        lines.filter(~line.str.contains(line_pattern(prep.header, quoted=False)))
-        # ``+ ""`` copies the few kept strings, so they do not pin whole read buffers.
-        .select("idx", line + "")
-        .with_columns(
-            blank=line.str.contains(_BLANK_LINE),
-            has_quote=line.str.contains('"', literal=True),
-            odd=line.str.count_matches('"', literal=True) % 2 == 1,
-            well_formed=line.str.contains(_WELL_FORMED),
-            quoted_ok=line.str.contains(line_pattern(prep.header, quoted=True)),
-        )
+def _read_fields(data: bytes, ctx: Context, cats: pl.Categories, quote: str | None) -> pl.DataFrame:
+    return pl.read_csv(
+        data,
+        has_header=False,
+        separator=",",
+        quote_char=quote,
+        schema=ctx.schema(cats),
+        columns=ctx.projection,
+        truncate_ragged_lines=True,
+        missing_columns="insert",
+        extra_columns="ignore",
     )
-    kept_df, count_df = _collect(prep, [kept, lines.select(pl.len())])
-    return _LineScan(kept=kept_df, lines=int(count_df.item()))
 
 
-def _in_ranges(ranges: list[tuple[int, int]]) -> pl.Expr:
-    if not ranges:
-        return pl.lit(False)
-    starts = pl.Series([s for s, _ in ranges], dtype=pl.Int64)
-    ends = pl.Series([e for _, e in ranges], dtype=pl.Int64)
-    idx = pl.col("idx").cast(pl.Int64)
-    k = pl.lit(starts).search_sorted(idx, side="right").cast(pl.Int64) - 1
-    return (k >= 0) & (idx <= pl.lit(ends).gather(k.clip(0)))
+_BITS = [1 << i for i in range(distinct.MASK_BITS)]
+_DENSE_PAIRS = 512  # per-chunk categories up to which pair lookups use a dense table
 
 
-def _slow_lines(prep: PreparedInput, scan: _LineScan) -> pl.DataFrame:
-    """Every line the fast path does not take: idx, line, blank; sorted by idx.
+def _lookups(cats: pl.Categories) -> pl.DataFrame:
+    """Per category code of this chunk: its trimmed text and the row rules' verdicts.
 
-    With a quote-aware value scan, quoted lines that match the fast regex are
-    fast too. Otherwise every line inside a multi-line record is slow,
-    including the ones that on their own look like fast records, and such a
-    line is never blank (it is part of a quoted field).
+    Quantity: a positive integer (below 10^6 for the fast path); discount: a
+    plain decimal of at most 100 (at most 4 decimals for the fast path), as a
+    count of 10^-4. Small dictionaries use the very functions of
+    ``rows.check_record``; large ones the same rules vectorised.
     """
-    kept = scan.kept
-    if scan.quoted_scan:
-        kept = kept.filter(~pl.col("quoted_ok"))
+    values = cats.to_series()
+    if values.len() > _PYTHON_LOOKUPS:
+        return _lookups_vectorised(values)
+    text, nonblank, usable, quantity, discount, qvalid, dvalid = [], [], [], [], [], [], []
+    for raw in values.to_list():
+        trimmed = (raw or "").strip(_WS)
+        text.append(trimmed)
+        nonblank.append(bool(trimmed))
+        usable.append(rows.usable_ship_mode(trimmed) is not None)
+        number = money.parse_positive_int(trimmed)
+        qvalid.append(number is not None)
+        quantity.append(number if number is not None and number <= _MAX_QUANTITY else None)
+        percent = money.parse_decimal(trimmed)
+        dvalid.append(percent is not None and percent <= money.HUNDRED)
+        discount.append(_scaled_percent(trimmed))
+    return pl.DataFrame(
+        {
+            "text": text,
+            "nonblank": nonblank,
+            "usable": usable,
+            "quantity": quantity,
+            "discount": discount,
+            "qvalid": qvalid,
+            "dvalid": dvalid,
+        },
+        schema=_LOOKUP_SCHEMA,
+    )
+
+
+_PYTHON_LOOKUPS = 4096
+
+
+def _scaled_percent(text: str) -> int | None:
+    """A valid discount with at most 4 decimals, in 10^-4 units; else None."""
+    percent = money.parse_decimal(text)
+    if percent is None or percent > money.HUNDRED:
+        return None
+    scaled = percent.scaleb(_SCALE_DIGITS)
+    return int(scaled) if scaled == scaled.to_integral_value() else None
+
+
+_LOOKUP_SCHEMA = {
+    "text": pl.String,
+    "nonblank": pl.Boolean,
+    "usable": pl.Boolean,
+    "quantity": pl.Int64,
+    "discount": pl.Int64,
+    "qvalid": pl.Boolean,
+    "dvalid": pl.Boolean,
+}
+
+
+def _lookups_vectorised(values: pl.Series) -> pl.DataFrame:
+    trimmed = values.str.strip_chars(_WS)
+    quantity = pl.when(trimmed.str.contains(r"^[0-9]+$")).then(
+        trimmed.cast(pl.UInt64, strict=False)
+    )
+    discount = pl.when(trimmed.str.contains(r"^[0-9]{1,3}(?:\.[0-9]{1,4})?$")).then(
+        trimmed.cast(pl.Decimal(38, _SCALE_DIGITS), strict=False).to_physical()
+    )
+    decimal = trimmed.str.contains(r"^[0-9]+(?:\.[0-9]+)?$").fill_null(False)
+    return pl.select(
+        text=trimmed.fill_null(""),
+        nonblank=(trimmed.str.len_bytes() > 0).fill_null(False),
+        usable=~trimmed.fill_null("").str.to_lowercase().is_in(_MISSING_TOKENS),
+        quantity=pl.when(quantity.is_between(1, _MAX_QUANTITY)).then(quantity).cast(pl.Int64),
+        discount=pl.when(discount <= _HUNDRED_PERCENT).then(discount).cast(pl.Int64),
+        qvalid=trimmed.str.contains(r"^[0-9]*[1-9][0-9]*$").fill_null(False),
+        dvalid=decimal
+        & (
+            trimmed.str.strip_chars_start("0").str.contains(r"^(?:[0-9]{0,2}|100)(?:\.|$)")
+            & ~trimmed.str.contains(r"^0*100\.[0-9]*[1-9]")
+        ).fill_null(False),
+    )
+
+
+def _checked(frame: pl.DataFrame, look: pl.DataFrame, counted: pl.Series) -> pl.DataFrame:
+    """Every row with ``ok`` (all rules pass, vectorised) and what the fast path needs."""
+
+    def at(column: str, what: str) -> pl.Expr:
+        return pl.lit(look.get_column(what)).gather(pl.col(column).to_physical())
+
+    oid = pl.col("order_id").str.strip_chars(_WS)
+    quantity = at("quantity", "quantity")
+    discount = at("discount_percent", "discount")
+    return frame.select(
+        "cost_price",
+        "list_price",
+        oid=oid,
+        region=pl.col("region").to_physical(),
+        category=pl.col("category").to_physical(),
+        sub=pl.col("sub_category").to_physical(),
+        ship=pl.col("ship_mode").to_physical(),
+        q=quantity,
+        d=discount,
+        qc=pl.col("quantity").to_physical(),
+        dc=pl.col("discount_percent").to_physical(),
+        ok=(
+            pl.lit(counted)
+            & (oid.str.len_bytes() > 0)
+            & at("region", "nonblank")
+            & at("category", "nonblank")
+            & at("sub_category", "nonblank")
+            & pl.col("cost_price").str.contains(_PRICE_FAST)
+            & pl.col("list_price").str.contains(_PRICE_FAST)
+            & quantity.is_not_null()
+            & discount.is_not_null()
+        ).fill_null(False),
+    )
+
+
+_SPACE = "[ \\t\\r\\n\\x0B\\x0C]"
+_DECIMAL_FIELD = rf"^{_SPACE}*[0-9]+(?:\.[0-9]+)?{_SPACE}*$"  # a decimal once trimmed
+_REASONS = (
+    *((schema.REASON_BLANK[c], f"b_{c}") for c in schema.NON_BLANK_COLUMNS),
+    (schema.REASON_COST_PRICE, "b_cost"),
+    (schema.REASON_LIST_PRICE, "b_list"),
+    (schema.REASON_QUANTITY, "b_quantity"),
+    (schema.REASON_DISCOUNT, "b_discount"),
+)
+
+
+def _reject_plain(
+    bad: pl.DataFrame, look: pl.DataFrame, chunk: Chunk, result: ChunkResult
+) -> pl.Series:
+    """Reasons of quote-free rows with the right field count that fail a rule, vectorised
+    (the rules of ``rows.check_record``; blank records are counted as skipped); returns
+    the idx left for the exact path: valid rows beyond the fast path's number ranges,
+    and lines with a CR or NUL inside."""
+
+    def broken(column: str, what: str) -> pl.Expr:
+        return ~pl.lit(look.get_column(what)).gather(pl.col(column)).fill_null(False)
+
+    flags = bad.select(
+        "idx",
+        "line",
+        b_order_id=(pl.col("oid").str.len_bytes() == 0).fill_null(True),
+        b_region=broken("region", "nonblank"),
+        b_category=broken("category", "nonblank"),
+        b_sub_category=broken("sub", "nonblank"),
+        b_cost=~pl.col("cost_price").str.contains(_DECIMAL_FIELD).fill_null(False),
+        b_list=~pl.col("list_price").str.contains(_DECIMAL_FIELD).fill_null(False),
+        b_quantity=broken("qc", "qvalid"),
+        b_discount=broken("dc", "dvalid"),
+        odd=pl.col("line").str.contains("[\r\x00]"),
+        blank=pl.col("line").str.contains(_BLANK_LINE),
+    )
+    names = [column for _, column in _REASONS]
+    failing = pl.any_horizontal(names) & ~pl.col("odd") & ~pl.col("blank")
+    counts = result.counts
+    counts.rows_skipped_blank += int(flags.get_column("blank").sum())
+    first = chunk.first_line
+    for idx, line, *found in flags.filter(failing).select("idx", "line", *names).iter_rows():
+        reasons = [reason for (reason, _), hit in zip(_REASONS, found, strict=True) if hit]
+        counts.rows_rejected += 1
+        counts.rejects_by_reason.update(reasons)
+        result.rejected.append(
+            (first + idx, schema.REASON_SEPARATOR.join(reasons), tuple(line.split(",")))
+        )
+    return flags.filter(~failing & ~pl.col("blank")).get_column("idx")
+
+
+def _counted_plain(fields: pl.DataFrame, lines: pl.Series, ctx: Context) -> pl.Series:
+    """Quote-free lines: True where the line has exactly the header's field count.
+
+    Its last field exists and the next one does not; a line with an empty field
+    (``,,`` or a trailing comma) has its commas counted instead.
+    """
+    has_empty = (lines.str.contains(",,", literal=True) | lines.str.ends_with(",")).fill_null(False)
+    counted = (
+        fields.get_column(ctx.last).is_not_null() & fields.get_column(_EXTRA).is_null() & ~has_empty
+    )
+    flagged = has_empty.arg_true()
+    if flagged.len():
+        commas = lines.gather(flagged).str.count_matches(",", literal=True)
+        counted = counted.scatter(flagged, commas == ctx.width - 1)
+    return counted
+
+
+def _quoted_fields(
+    lines: pl.Series, idx: pl.Series, ctx: Context, cats: pl.Categories
+) -> tuple[pl.DataFrame, pl.Series, pl.Series]:
+    """Lines with quotes that are complete RFC 4180 records, read with quoting on.
+
+    Returns their values, whether each has the header's field count, and the
+    idx of the quoted lines that are not such records. A sentinel field
+    appended to every line lands in the column after the last exactly when a
+    line has the header's field count.
+    """
+    texts = lines.gather(idx)
+    well_formed = texts.str.contains(_WELL_FORMED)
+    others = idx.filter(~well_formed)
+    idx = idx.filter(well_formed)
+    text = "\n".join(texts.filter(well_formed).to_list())
+    sentinel = next((s for s in _SENTINELS if s not in text), None)
+    if not idx.len() or sentinel is None:
+        return _EMPTY, pl.Series(dtype=pl.Boolean), pl.concat([others, idx])
+    data = (text.replace("\n", f",{sentinel}\n") + f",{sentinel}\n").encode()
+    values = _read_fields(data, ctx, cats, '"').with_columns(idx=idx)
+    return values, values.get_column(_EXTRA).eq_missing(sentinel), others
+
+
+_EMPTY = pl.DataFrame()
+
+
+def _pair_masks(
+    fast: pl.DataFrame, column: str, kind: str, ctx: Context, look: pl.DataFrame
+) -> tuple[pl.Expr, pl.DataFrame | None]:
+    """Per row, the bitset of its (category, ``column``) group; overflow (kind, group, oid)."""
+    size = look.height
+    code = pl.col("category").cast(pl.UInt64) * size + pl.col(column).cast(pl.UInt64)
+    found = fast.select(code.alias("pair")).get_column("pair").drop_nulls().unique().to_list()
+    text = look.get_column("text").to_list()
+    if kind == distinct.SHIP:
+        usable = look.get_column("usable").to_list()
+        found = [pair for pair in found if usable[pair % size]]
+    numbers = ctx.sets.groups.numbers(kind, [(text[p // size], text[p % size]) for p in found])
+    keys = pl.Series(found, dtype=pl.UInt64)
+    masks = pl.Series([_BITS[n] if n < distinct.MASK_BITS else 0 for n in numbers], dtype=pl.UInt64)
+    if size <= _DENSE_PAIRS:
+        table = pl.zeros(size * size, dtype=pl.UInt64, eager=True).scatter(keys, masks)
+        mask = pl.lit(table).gather(code).fill_null(0)
     else:
-        ranges = scan.multiline_ranges()
-        if ranges:
-            inside = (
-                _lines(prep)
-                .filter(_in_ranges(ranges))
-                .select("idx", pl.col("line") + "")
-                .collect(engine="streaming")
-            )
-            kept = pl.concat([kept.select("idx", "line"), inside]).unique("idx")
-            kept = kept.with_columns(
-                blank=pl.col("line").str.contains(_BLANK_LINE) & ~_in_ranges(ranges)
-            )
-    return kept.select("idx", "line", "blank").sort("idx")
+        mask = code.replace_strict(keys, masks, default=0, return_dtype=pl.UInt64)
+    overflow = None
+    big = [(p, n) for p, n in zip(found, numbers, strict=True) if n >= distinct.MASK_BITS]
+    if big:
+        table_big = pl.DataFrame(big, schema={"pair": pl.UInt64, "group": pl.UInt32}, orient="row")
+        overflow = (
+            fast.with_columns(pair=code)
+            .join(table_big, on="pair")
+            .select(kind=pl.lit(kind), group="group", oid="oid")
+        )
+    return mask, overflow
 
 
-def _fast_rows(
-    prep: PreparedInput, quoted_scan: bool, excluded: pl.Series, lines: int
+def _account_fast(
+    fast: pl.DataFrame, ctx: Context, look: pl.DataFrame, result: ChunkResult
 ) -> pl.DataFrame:
-    """Value scan of every line not in ``excluded``: compact columns and scaled profit."""
-    header = prep.header
-    million = 100 * _SCALE
+    """Profit per region of the fast rows; their (oid, m_sub, m_ship) bitsets."""
+    result.counts.rows_valid += fast.height
     profit = (
-        _scaled("list_price") * (million - _scaled("discount_percent"))
-        - _scaled("cost_price") * million
-    ) * pl.col("quantity").cast(pl.Int128)
-    usable = ~pl.col("ship_mode").str.to_lowercase().is_in(_MISSING_TOKENS)
-    values = (
-        pl.scan_csv(
-            prep.path,
-            has_header=False,
-            quote_char='"' if quoted_scan else None,
-            schema={f"c{i}": pl.String for i in range(len(header.names))},
-            skip_lines=header.line_index,  # the header itself is row 0: it fixes the width
-            truncate_ragged_lines=True,
-            missing_columns="insert",
-            extra_columns="ignore",
-            row_index_name="row",
-        )
-        .slice(1)
-        .select(
-            (pl.col("row") + header.line_index).alias("idx"),
-            *(pl.col(f"c{pos}").fill_null("").alias(name) for name, pos in header.index.items()),
-        )
-    )
-    fast = values.filter(~pl.col("idx").is_in(excluded.implode())).select(
-        pl.col("region", "category", "sub_category").cast(pl.Categorical),
-        pl.when(usable).then(pl.col("ship_mode")).cast(pl.Categorical).alias("ship_mode"),
-        pl.col("order_id") + "",  # owned copies: do not pin the read buffers
-        profit.alias("profit"),
-    )
-    fast_df, count_df = _collect(prep, [fast, values.select(pl.len())])
-    if int(count_df.item()) != lines:
-        raise RuntimeError(
-            f"{prep.name}: internal error: the CSV scan saw {count_df.item()} rows "
-            f"but the line scan saw {lines} lines"
-        )
-    return fast_df
+        _scaled("list_price") * (_HUNDRED_PERCENT - pl.col("d"))
+        - _scaled("cost_price") * _HUNDRED_PERCENT
+    ) * pl.col("q")
+    text = look.get_column("text")
+    by_region = fast.group_by("region").agg(profit.sum())
+    for code, total in by_region.iter_rows():
+        name = text[code]
+        result.scaled_profit[name] = result.scaled_profit.get(name, 0) + int(total)
+    sub, sub_overflow = _pair_masks(fast, "sub", distinct.SUB, ctx, look)
+    ship, ship_overflow = _pair_masks(fast, "ship", distinct.SHIP, ctx, look)
+    overflow = [f for f in (sub_overflow, ship_overflow) if f is not None]
+    if overflow:
+        result.pairs = pl.concat(overflow).unique()
+    return fast.select("oid", m_sub=sub, m_ship=ship)
 
 
-def _runs(rest: pl.DataFrame) -> Iterator[tuple[int, Iterator[str]]]:
-    """Runs of consecutive lines as (1-based first line, lazy lines), read in bounded batches.
+def _scaled(column: str) -> pl.Expr:
+    return pl.col(column).cast(pl.Decimal(38, _SCALE_DIGITS)).to_physical()
 
-    A multi-line record never straddles two runs: all its lines are in ``rest``.
+
+def _exact(chunk: Chunk, slow: list[int], ctx: Context, result: ChunkResult) -> pl.DataFrame:
+    """Judge the remaining lines and the multi-line groups with the plain-Python rules.
+
+    Returns the (oid, m_sub, m_ship) bitsets of the valid rows found.
     """
-    flat = (
-        pair
-        for batch in rest.iter_slices(_PY_BATCH)
-        for pair in zip(
-            batch.get_column("idx").to_list(), batch.get_column("line").to_list(), strict=True
-        )
-    )
-    for _, group in itertools.groupby(enumerate(flat), key=lambda t: t[1][0] - t[0]):
-        run = ((idx, text) for _, (idx, text) in group)
-        first_idx, first_text = next(run)
-        yield first_idx + 1, itertools.chain([first_text], (text for _, text in run))
-
-
-class _Triples:
-    """Distinct-count inputs from the exact path, moved to Polars in batches."""
-
-    def __init__(self, target: list[pl.DataFrame], columns: list[str]) -> None:
-        self.target = target
-        self.columns = columns
-        self.buffer: list[tuple[str, str, str]] = []
-
-    def add(self, row: tuple[str, str, str]) -> None:
-        self.buffer.append(row)
-        if len(self.buffer) >= _PY_BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.buffer:
-            frame = (
-                pl.DataFrame(self.buffer, schema=self.columns, orient="row")
-                .unique()
-                .with_columns(pl.col(self.columns[:2]).cast(pl.Categorical))
-            )
-            self.target.append(frame)
-            self.buffer = []
-        if len(self.target) > 64:  # keep the partial sets compact
-            self.target[:] = [pl.concat(self.target).unique()]
-
-
-def _exact_path(
-    prep: PreparedInput,
-    rest: pl.DataFrame,
-    partials: _Partials,
-    counts: Counts,
-    rejected: TextIO,
-) -> None:
-    """Judge every remaining line with the exact rules; stream rejects to ``rejected``."""
-    writer = reports.csv_writer(rejected)
-    width = len(prep.header.names)
-    ship = _Triples(partials.ship, ["category", "ship_mode", "order_id"])
-    sub = _Triples(partials.sub, ["category", "sub_category", "order_id"])
-    for first_line, lines in _runs(rest):
-        for record in rows.parse_run(first_line, lines):
+    singles = dict(zip(slow, chunk.lines.gather(slow).to_list(), strict=True))
+    items: list[tuple[int, int, bool]] = [(i, i, False) for i in slow]
+    items.extend((g.start, g.end, g.malformed) for g in chunk.groups)
+    items.sort()
+    counts = result.counts
+    found: dict[str, list[tuple[str, str]]] = {kind: [] for kind in distinct.KINDS}
+    oids: dict[str, list[str]] = {kind: [] for kind in distinct.KINDS}
+    header = ctx.header
+    for start, end, malformed in items:
+        if start == end and start in singles:
+            texts = [singles[start] or ""]
+        else:
+            texts = [t or "" for t in chunk.lines.slice(start, end - start + 1).to_list()]
+        first = chunk.first_line + start
+        if malformed:
+            records = iter([rows.Record(first, ["\n".join(texts)], malformed=True)])
+        else:
+            records = rows.parse_run(first, texts)
+        for record in records:
             outcome: rows.ValidRow | rows.RejectedRow
             if record.malformed:
                 outcome = rows.RejectedRow(
@@ -336,35 +449,115 @@ def _exact_path(
                 counts.rows_skipped_blank += 1
                 continue
             else:
-                outcome = rows.check_record(record.fields, width, prep.header.index, record.line)
+                outcome = rows.check_record(record.fields, ctx.width, header.index, record.line)
             if isinstance(outcome, rows.RejectedRow):
                 counts.rows_rejected += 1
                 counts.rejects_by_reason.update(outcome.reasons)
-                writer.writerow((outcome.line, outcome.reason, *outcome.fields))
+                result.rejected.append((outcome.line, outcome.reason, outcome.fields))
                 continue
             counts.rows_valid += 1
-            partials.add_profit(outcome.region, outcome.profit)
+            region = outcome.region
+            result.exact_profit[region] = money.add(
+                result.exact_profit.get(region, Decimal(0)), outcome.profit
+            )
+            found[distinct.SUB].append((outcome.category, outcome.sub_category))
+            oids[distinct.SUB].append(outcome.order_id)
             if outcome.ship_mode is not None:
-                ship.add((outcome.category, outcome.ship_mode, outcome.order_id))
-            sub.add((outcome.category, outcome.sub_category, outcome.order_id))
-    ship.flush()
-    sub.flush()
+                found[distinct.SHIP].append((outcome.category, outcome.ship_mode))
+                oids[distinct.SHIP].append(outcome.order_id)
+    frames = []
+    overflow = []
+    for kind in distinct.KINDS:
+        if not found[kind]:
+            continue
+        numbers = ctx.sets.groups.numbers(kind, found[kind])
+        masks = [_BITS[n] if n < distinct.MASK_BITS else 0 for n in numbers]
+        frames.append(
+            pl.DataFrame(
+                {
+                    "oid": oids[kind],
+                    **{f"m_{k}": masks if k == kind else [0] * len(masks) for k in distinct.KINDS},
+                },
+                schema={"oid": pl.String, "m_sub": pl.UInt64, "m_ship": pl.UInt64},
+            )
+        )
+        big = [
+            (kind, n, o)
+            for n, o in zip(numbers, oids[kind], strict=True)
+            if n >= distinct.MASK_BITS
+        ]
+        if big:
+            overflow.append(pl.DataFrame(big, schema=_PAIRS_SCHEMA, orient="row"))
+    if overflow:
+        pairs = [result.pairs] if result.pairs is not None else []
+        result.pairs = pl.concat([*pairs, *overflow]).unique()
+    return pl.concat(frames) if frames else _NO_BITS
 
 
-def _distinct_counts(
-    frames: list[pl.DataFrame], keys: tuple[str, str]
-) -> list[tuple[str, str, int]]:
-    """Distinct order ids per key pair over the union of both paths' rows."""
-    if not frames:
-        return []
-    counted = (
-        pl.concat(frames)
-        .group_by(*keys)
-        .agg(pl.col("order_id").n_unique().alias("n"))
-        .with_columns(pl.col(*keys).cast(pl.String))
-        .sort(*keys)
+_PAIRS_SCHEMA = {"kind": pl.String, "group": pl.UInt32, "oid": pl.String}
+_NO_BITS = pl.DataFrame(schema={"oid": pl.String, "m_sub": pl.UInt64, "m_ship": pl.UInt64})
+
+
+def analyse(chunk: Chunk, ctx: Context) -> ChunkResult:
+    """Everything one chunk contributes (runs in a worker thread)."""
+    result = ChunkResult(chunk.index)
+    cats = pl.Categories(f"orders-{ctx.run}-{chunk.index}")
+    lines = chunk.lines
+    total = len(lines)
+    fields = _read_fields(chunk.data, ctx, cats, None)
+    if fields.height != total:
+        raise RuntimeError(
+            f"internal error: {fields.height} CSV rows but {total} lines in chunk {chunk.index}"
+        )
+    # Lines the plain path must not take: quoted ones and those of multi-line groups.
+    grouped = pl.repeat(False, total, eager=True)
+    if chunk.groups:
+        grouped.scatter([i for g in chunk.groups for i in range(g.start, g.end + 1)], True)
+    special = grouped if chunk.quoted is None else grouped | chunk.quoted
+    look = _lookups(cats)
+    counted = _counted_plain(fields, lines, ctx) & ~special
+    checked = _checked(fields, look, counted).with_columns(
+        idx=pl.int_range(total, dtype=pl.UInt32), line=lines, counted=counted
     )
-    return [(a, b, int(n)) for a, b, n in counted.iter_rows()]
+    fast = [checked.filter("ok").drop("idx", "line", "counted")]
+    rest = checked.filter(~pl.col("ok"))
+    slow = pl.concat(
+        [
+            rest.filter(~pl.col("counted")).get_column("idx"),
+            _reject_plain(rest.filter("counted"), look, chunk, result),
+        ]
+    )
+    if chunk.quoted is not None:
+        quoted = (chunk.quoted & ~grouped).arg_true()
+        values, counted, others = _quoted_fields(lines, quoted, ctx, cats)
+        if values.height:
+            look = _lookups(cats)  # the quoted values may have added categories
+            again = _checked(values, look, counted).with_columns(idx=values.get_column("idx"))
+            fast.append(again.filter("ok").drop("idx"))
+            others = pl.concat([others, again.filter(~pl.col("ok")).get_column("idx")])
+        slow = pl.concat([slow.filter(~special.gather(slow)), others.cast(pl.UInt32)])
+    elif chunk.groups:
+        slow = slow.filter(~special.gather(slow))
+    frames = []
+    good = pl.concat(fast, how="vertical_relaxed") if len(fast) > 1 else fast[0]
+    if good.height:
+        frames.append(_account_fast(good, ctx, look, result))
+    if slow.len():
+        texts = lines.gather(slow)
+        blank = texts.is_null() | texts.str.contains(_BLANK_LINE)
+        result.counts.rows_skipped_blank += int(blank.sum())
+        slow = slow.filter(~blank).sort()
+    if slow.len() or chunk.groups:
+        frames.append(_exact(chunk, slow.to_list(), ctx, result))
+    result.rejected.sort(key=lambda rejected: rejected[0])
+    frames = [f for f in frames if f.height]
+    if frames:
+        merged = pl.concat(frames) if len(frames) > 1 else frames[0]
+        # Lazy: Polars' eager group_by runs bitwise_or several times slower.
+        query = merged.lazy().group_by("oid").agg(pl.col("m_sub", "m_ship").bitwise_or())
+        orders = query.collect()
+        result.orders = orders.with_columns(key=ctx.sets.keys.keys(orders.get_column("oid")))
+    return result
 
 
 @dataclass(frozen=True)
@@ -386,45 +579,131 @@ class Summary:
         return asdict(self)
 
 
-def analyze(prep: PreparedInput, rejected: TextIO) -> tuple[reports.Reports, Summary]:
-    """Compute the reports of a prepared input; write rejected rows (no header) to ``rejected``.
+class _Totals:
+    """The merged partial results of every chunk so far (main thread)."""
 
-    Raises ``InvalidUtf8Error`` (before anything is written to ``rejected``) when
-    a line is not UTF-8.
+    def __init__(self, ctx: Context, rejected: TextIO) -> None:
+        self.ctx = ctx
+        self.counts = Counts()
+        self.scaled: dict[str, int] = {}
+        self.exact: dict[str, Decimal] = {}
+        self.writer = reports.csv_writer(rejected)
+
+    def add(self, result: ChunkResult) -> None:
+        self.counts.add(result.counts)
+        for region, units in result.scaled_profit.items():
+            self.scaled[region] = self.scaled.get(region, 0) + units
+        for region, amount in result.exact_profit.items():
+            self.exact[region] = money.add(self.exact.get(region, Decimal(0)), amount)
+        if result.orders is not None or result.pairs is not None:
+            orders = result.orders if result.orders is not None else _NO_ORDERS
+            self.ctx.sets.add(orders, result.pairs)
+        for line, reason, fields in result.rejected:
+            self.writer.writerow((line, reason, *fields))
+
+    def reports(self) -> reports.Reports:
+        profit = dict(self.exact)
+        for region, units in self.scaled.items():
+            amount = money.from_scaled(units, _PROFIT_EXPONENT)
+            profit[region] = money.add(profit.get(region, Decimal(0)), amount)
+        counts = self.ctx.sets.counts()
+        ship = [(c, m, n) for (c, m), n in counts[distinct.SHIP].items()]
+        sub = sorted((c, s, n) for (c, s), n in counts[distinct.SUB].items())
+        return reports.Reports(
+            most_profitable_region=reports.most_profitable_regions(profit),
+            most_common_ship_mode_by_category=reports.most_common_ship_modes(ship),
+            orders_by_category_and_sub_category=sub,
+        )
+
+
+_NO_ORDERS = pl.DataFrame(
+    schema={"oid": pl.String, "m_sub": pl.UInt64, "m_ship": pl.UInt64, "key": pl.UInt64}
+)
+_DONE = object()
+
+
+def _produce(chunks: Iterator[Chunk], out: queue.Queue[object], stop: threading.Event) -> None:
+    """Feed chunks (or the exception that ended them) into ``out`` until done or stopped."""
+    try:
+        for chunk in chunks:
+            while not stop.is_set():
+                try:
+                    out.put(chunk, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if stop.is_set():
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
+                return
+        item: object = _DONE
+    except BaseException as exc:  # handed to the consumer, which re-raises it
+        item = exc
+    while not stop.is_set():
+        try:
+            out.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
+
+
+def analyze(
+    stream: Stream,
+    rejected: TextIO,
+    *,
+    limits: Limits | None = None,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    workers: int = DEFAULT_WORKERS,
+) -> tuple[reports.Reports, Summary]:
+    """Compute the reports of an opened input; write rejected rows (no header) to ``rejected``.
+
+    Reading and framing run in a background thread, chunk analysis in
+    ``workers`` threads (Polars releases the GIL), merging in this one, in
+    chunk order. At most ``workers + 2`` chunks are in flight. Raises the
+    ``InputFileError`` the stream raises (``InvalidUtf8Error``, gzip errors,
+    size limits) after part of the rejected rows may have been written: the
+    caller discards them.
     """
     started = time.perf_counter()
-    partials = _Partials()
-    counts = Counts()
-    scan = _scan_lines(prep)
-    slow = _slow_lines(prep, scan)
-    counts.rows_skipped_blank = int(slow.get_column("blank").sum())
-    fast = _fast_rows(prep, scan.quoted_scan, slow.get_column("idx"), scan.lines)
-    by_region = (
-        fast.group_by("region")
-        .agg(pl.col("profit").sum())
-        .with_columns(pl.col("region").cast(pl.String))
+    limits = limits or Limits()
+    ctx = Context(stream.header)
+    totals = _Totals(ctx, rejected)
+    framer = Framer(stream.name, stream.first_line, stream.offset, limits, chunk_bytes)
+    inbox: queue.Queue[object] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+    producer = threading.Thread(
+        target=_produce, args=(framer.chunks(stream.blocks), inbox, stop), daemon=True
     )
-    for region, scaled in by_region.iter_rows():
-        partials.add_profit(region, money.from_scaled(scaled, _PROFIT_EXPONENT))
-    partials.ship.append(fast.select("category", "ship_mode", "order_id").drop_nulls("ship_mode"))
-    partials.sub.append(fast.select("category", "sub_category", "order_id"))
-    counts.rows_valid += fast.height
-    del fast
-    _exact_path(prep, slow.filter(~pl.col("blank")), partials, counts, rejected)
-    result = reports.Reports(
-        most_profitable_region=reports.most_profitable_regions(partials.profit),
-        most_common_ship_mode_by_category=reports.most_common_ship_modes(
-            _distinct_counts(partials.ship, ("category", "ship_mode"))
-        ),
-        orders_by_category_and_sub_category=_distinct_counts(
-            partials.sub, ("category", "sub_category")
-        ),
-    )
+    producer.start()
+    pending: deque[Future[ChunkResult]] = deque()
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            while True:
+                item = inbox.get()
+                if item is _DONE:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                assert isinstance(item, Chunk)
+                pending.append(pool.submit(analyse, item, ctx))
+                while len(pending) > max(1, workers) or (pending and pending[0].done()):
+                    totals.add(pending.popleft().result())
+            while pending:
+                totals.add(pending.popleft().result())
+    finally:
+        stop.set()
+        for future in pending:
+            future.cancel()
+        producer.join()
+    result = totals.reports()
+    counters = stream.counters
+    counts = totals.counts
     summary = Summary(
-        source=prep.name,
-        input_bytes=prep.input_bytes,
-        data_bytes=prep.data_bytes,
-        compressed=prep.compressed,
+        source=stream.name,
+        input_bytes=counters.input_bytes,
+        data_bytes=counters.data_bytes,
+        compressed=counters.compressed,
         rows_read=counts.rows_read,
         rows_valid=counts.rows_valid,
         rows_rejected=counts.rows_rejected,

@@ -70,3 +70,13 @@ class DuplicateColumnsError(InputFileError):
 
 class MalformedHeaderError(InputFileError):
     """The header line is not a CSV record (e.g. an unterminated quote)."""
+
+
+class InputTooLargeError(InputFileError):
+    """The input is above a size limit: the stored object (``MAX_INPUT_BYTES``, checked
+    before reading) or its decompressed data (``MAX_DATA_BYTES``, checked while streaming,
+    so a gzip bomb stops early instead of filling memory or disk)."""
+
+
+class LineTooLongError(InputFileError):
+    """A physical line is longer than the engine buffers (no line break for too long)."""

@@ -1,8 +1,10 @@
-"""One input file in, the four report CSVs and ``summary.json`` out.
+"""One input in, the four report CSVs and ``summary.json`` out.
 
-This is the single entry point both front ends call: ``orders run-local``
-writes to a local folder and the Lambda handler writes to a temporary folder it
-then uploads, so the bytes are the same in both places by construction.
+This is the single entry point both front ends call, with the input as a
+stream of raw bytes: ``orders run-local`` reads a local file or stdin, the
+Lambda reads its S3 object with ranged GETs; both write to a folder (the
+Lambda then uploads it), so the bytes are the same in both places by
+construction.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import json
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from shared import __version__
 from shared.core import engine, reports, source
+from shared.core.limits import Limits
 
 SUMMARY_FILE = "summary.json"
 
@@ -40,37 +44,70 @@ def run_file(
     *,
     name: str | None = None,
     work_dir: Path | None = None,
+    limits: Limits | None = None,
+    chunk_bytes: int = engine.DEFAULT_CHUNK_BYTES,
 ) -> Result:
-    """Analyse ``input_path`` and write its outputs into ``output_dir``.
+    """Analyse the local file ``input_path`` and write its outputs into ``output_dir``.
 
-    Raises ``shared.core.errors.InputFileError`` for a file-level problem, in which
-    case nothing is written. ``name`` is how the input is called in messages
-    and the summary (an S3 URI, say); ``work_dir`` holds temporary files
-    (the decompressed copy of a gzip input, the rejected rows being written).
+    See ``run_stream``; ``name`` defaults to the path.
+    """
+    return run_stream(
+        source.file_blocks(input_path),
+        output_dir,
+        name=name or str(input_path),
+        work_dir=work_dir,
+        limits=limits,
+        chunk_bytes=chunk_bytes,
+    )
+
+
+def run_stream(
+    raw: Iterable[bytes],
+    output_dir: Path,
+    *,
+    name: str,
+    work_dir: Path | None = None,
+    limits: Limits | None = None,
+    chunk_bytes: int = engine.DEFAULT_CHUNK_BYTES,
+) -> Result:
+    """Analyse the input whose raw (possibly gzipped) bytes ``raw`` yields, in one pass.
+
+    Raises ``shared.core.errors.InputFileError`` for a file-level problem, in
+    which case nothing is written to ``output_dir``. ``name`` is how the input
+    is called in messages and the summary (a path, ``-`` for stdin, an S3 URI);
+    ``work_dir`` holds the outputs while they are written (only they: the input
+    is never copied), so a failed run leaves nothing behind.
     """
     started = time.perf_counter()
-    display = name or str(input_path)
-    with tempfile.TemporaryDirectory(dir=work_dir, prefix="orders-") as tmp:
-        tmp_dir = Path(tmp)
-        prepared = source.prepare(input_path, tmp_dir, display)
-        staged = tmp_dir / "out"
-        staged.mkdir()
-        rejected_path = staged / reports.file_name(reports.REJECTED_ROWS)
-        with rejected_path.open("wb") as raw:
-            raw.write(_rejected_header(prepared.header.names))
-        with rejected_path.open("a", encoding="utf-8", newline="") as rejected:
-            result, summary = engine.analyze(prepared, rejected)
-        for report in reports.ANALYTICS_REPORTS:
-            data = reports.to_csv(reports.COLUMNS[report], result.rows(report))
-            (staged / reports.file_name(report)).write_bytes(data)
-        summary_dict: dict[str, object] = {
-            **summary.as_dict(),
-            "duration_seconds": round(time.perf_counter() - started, 3),
-            "engine_version": __version__,
-        }
-        (staged / SUMMARY_FILE).write_text(json.dumps(summary_dict, indent=2) + "\n")
-        files = _publish(staged, output_dir)
-    return Result(result, summary_dict, files, prepared.header.names)
+    limits = limits or Limits()
+    blocks = iter(raw)
+    try:
+        with tempfile.TemporaryDirectory(dir=work_dir, prefix="orders-") as tmp:
+            staged = Path(tmp) / "out"
+            staged.mkdir()
+            stream = source.open_stream(blocks, name, limits)
+            rejected_path = staged / reports.file_name(reports.REJECTED_ROWS)
+            with rejected_path.open("wb") as out:
+                out.write(_rejected_header(stream.header.names))
+            with rejected_path.open("a", encoding="utf-8", newline="") as rejected:
+                result, summary = engine.analyze(
+                    stream, rejected, limits=limits, chunk_bytes=chunk_bytes
+                )
+            for report in reports.ANALYTICS_REPORTS:
+                data = reports.to_csv(reports.COLUMNS[report], result.rows(report))
+                (staged / reports.file_name(report)).write_bytes(data)
+            summary_dict: dict[str, object] = {
+                **summary.as_dict(),
+                "duration_seconds": round(time.perf_counter() - started, 3),
+                "engine_version": __version__,
+            }
+            (staged / SUMMARY_FILE).write_text(json.dumps(summary_dict, indent=2) + "\n")
+            files = _publish(staged, output_dir)
+    finally:
+        close = getattr(blocks, "close", None)
+        if close is not None:  # stop a reader (S3 parts in flight) that an error cut short
+            close()
+    return Result(result, summary_dict, files, stream.header.names)
 
 
 def _publish(staged: Path, output_dir: Path) -> dict[str, Path]:

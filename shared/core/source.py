@@ -1,26 +1,32 @@
-"""Open an input file: gzip detection and decompression, the header, UTF-8 errors.
+"""Input as a stream of bytes: gzip detection and decompression, the header, size guards.
 
-Gzip input is recognised by its magic bytes, whatever its name, and
-decompressed block by block (bounded memory) into a temporary file, so the
-columnar engine always scans a plain file. Every file-level problem is found
-before any report is written, so nothing is written for a bad file.
+Whatever the input is (a local file, stdin, an S3 object read with ranged
+GETs), it reaches the engine as an iterator of raw byte blocks. This module
+turns it into plain (decompressed) blocks: gzip is recognised by its magic
+bytes, whatever the name, and inflated as a stream in bounded pieces, so a
+gzip bomb costs neither memory nor disk; ``max_data_bytes`` stops it early.
+It then reads the header (the first non-blank line) and hands the rest on.
+Every file-level problem is an ``InputFileError``; the caller writes nothing
+for a file that raises one.
 """
 
 from __future__ import annotations
 
 import csv
-import gzip
 import zlib
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from shared.core import errors, schema
+from shared.core.limits import Limits
 from shared.core.schema import WHITESPACE
 
 GZIP_MAGIC = b"\x1f\x8b"
 UTF8_BOM = b"\xef\xbb\xbf"
-BLOCK_SIZE = 8 << 20
-MAX_HEADER_BYTES = 1 << 20
+READ_BLOCK = 4 << 20  # raw bytes per read
+INFLATE_BLOCK = 4 << 20  # at most this many plain bytes per inflate call
 
 
 @dataclass(frozen=True)
@@ -33,22 +39,134 @@ class Header:
     line_index: int  # 0-based physical line of the header
 
 
-@dataclass(frozen=True)
-class PreparedInput:
-    """A validated plain-text input ready for the engine."""
+@dataclass
+class Counters:
+    """Sizes seen so far; final once the stream is exhausted."""
+
+    input_bytes: int = 0  # as stored (compressed for gzip)
+    data_bytes: int = 0  # after decompression
+    compressed: bool = False
+
+
+@dataclass
+class Stream:
+    """An opened input: its header and the plain bytes that follow it."""
 
     name: str
-    path: Path  # the plain file to scan (a temporary file for gzip input)
-    input_bytes: int  # size of the file as given
-    data_bytes: int  # size of the plain text
-    compressed: bool
     header: Header
+    blocks: Iterator[bytes]  # plain bytes after the header line, in order
+    first_line: int  # 1-based physical line number of the first byte of ``blocks``
+    offset: int  # decompressed byte offset of the first byte of ``blocks``
+    counters: Counters = field(default_factory=Counters)
 
 
-def is_gzip(path: Path) -> bool:
-    """True when the file starts with the gzip magic bytes."""
+def read_blocks(stream: BinaryIO, size: int = READ_BLOCK) -> Iterator[bytes]:
+    """Blocks of a binary stream (a file, stdin) until its end."""
+    while block := stream.read(size):
+        yield block
+
+
+def file_blocks(path: Path, size: int = READ_BLOCK) -> Iterator[bytes]:
+    """Blocks of a local file; the file is closed when the iterator is exhausted or closed."""
     with path.open("rb") as fh:
-        return fh.read(2) == GZIP_MAGIC
+        yield from read_blocks(fh, size)
+
+
+def _counted(raw: Iterable[bytes], counters: Counters) -> Iterator[bytes]:
+    for block in raw:
+        counters.input_bytes += len(block)
+        yield block
+
+
+def _corrupt(name: str, counters: Counters, detail: object) -> errors.CorruptGzipError:
+    return errors.CorruptGzipError(
+        name, f"corrupt gzip data after {counters.data_bytes} decompressed bytes ({detail})"
+    )
+
+
+def _inflate(name: str, raw: Iterator[bytes], first: bytes, counters: Counters) -> Iterator[bytes]:
+    """Plain blocks of a gzip stream, in pieces of at most ``INFLATE_BLOCK`` bytes.
+
+    Several members are read one after the other (as gzip(1) and Python's
+    ``gzip`` do); zero bytes after a member are padding, anything else must be
+    another member. A stream that ends inside a member is corrupt (truncated).
+    """
+    inflater = zlib.decompressobj(wbits=31)
+    in_member = True
+    data = first
+    while True:
+        if not data:
+            data = next(raw, b"")
+            if not data:
+                break
+        if not in_member:
+            data = data.lstrip(b"\x00")
+            if not data:
+                continue
+            inflater = zlib.decompressobj(wbits=31)  # zlib checks the next member's header
+            in_member = True
+        try:
+            out = inflater.decompress(data, INFLATE_BLOCK)
+        except zlib.error as exc:
+            raise _corrupt(name, counters, exc) from None
+        if out:
+            yield out
+        if inflater.eof:
+            data, in_member = inflater.unused_data, False
+        else:
+            data = inflater.unconsumed_tail
+    if in_member:
+        raise _corrupt(name, counters, "the data ends inside a gzip member: truncated")
+
+
+def _guarded(
+    name: str, plain: Iterable[bytes], counters: Counters, limit: int | None
+) -> Iterator[bytes]:
+    for block in plain:
+        counters.data_bytes += len(block)
+        if limit is not None and counters.data_bytes > limit:
+            stored = "gzip" if counters.compressed else "plain"
+            raise errors.InputTooLargeError(
+                name,
+                f"decompressed data exceeds the limit of {limit} bytes (MAX_DATA_BYTES) "
+                f"after {counters.input_bytes} bytes of {stored} input were read",
+            )
+        yield block
+
+
+def plain_blocks(
+    raw: Iterable[bytes], name: str, counters: Counters, limits: Limits
+) -> Iterator[bytes]:
+    """Decompressed blocks of ``raw`` (gzip detected by its magic bytes), size-guarded.
+
+    Raises ``EmptyFileError`` for no bytes at all (or an empty gzip stream),
+    ``CorruptGzipError``, and ``InputTooLargeError`` past ``limits.max_data_bytes``.
+    """
+    source = _counted(raw, counters)
+    first = b""
+    for block in source:
+        first += block
+        if len(first) >= len(GZIP_MAGIC):
+            break
+    if not first:
+        raise errors.EmptyFileError(name, "file is empty (0 bytes)")
+    counters.compressed = first.startswith(GZIP_MAGIC)
+    if counters.compressed:
+        inner: Iterator[bytes] = _inflate(name, source, first, counters)
+    else:
+        inner = _chain(first, source)
+    empty = True
+    for block in _guarded(name, inner, counters, limits.max_data_bytes):
+        empty = False
+        yield block
+    if empty:
+        raise errors.EmptyFileError(name, "file is empty after gzip decompression")
+
+
+def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    if first:
+        yield first
+    yield from rest
 
 
 def parse_header(name: str, text: str, line_index: int) -> Header:
@@ -72,96 +190,73 @@ def parse_header(name: str, text: str, line_index: int) -> Header:
     return Header(names, normalised, index, line_index)
 
 
-def _decode(name: str, raw: bytes, offset: int) -> str:
+def decode(name: str, raw: bytes, offset: int) -> str:
+    """``raw`` as UTF-8, or ``InvalidUtf8Error`` with the absolute offset of the first bad byte."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise errors.InvalidUtf8Error(name, offset + exc.start, exc.reason) from None
 
 
-def read_header(path: Path, name: str) -> Header:
-    """Find the first non-blank line (after an optional BOM) and parse it as the header."""
-    offset = 0
-    with path.open("rb") as fh:
-        index = 0
-        while raw := fh.readline(MAX_HEADER_BYTES):
-            if len(raw) == MAX_HEADER_BYTES and not raw.endswith(b"\n"):
-                raise errors.MalformedHeaderError(
-                    name,
-                    f"line {index + 1} is longer than {MAX_HEADER_BYTES} bytes: not a CSV header",
-                )
-            start = 3 if index == 0 and raw.startswith(UTF8_BOM) else 0
-            text = _decode(name, raw[start:], offset + start)
-            if text.strip(WHITESPACE):
-                return parse_header(name, text.rstrip("\r\n"), index)
-            offset += len(raw)
-            index += 1
-    raise errors.NoHeaderError(name, "no header line (the file holds only blank lines)")
+def check_utf8(name: str, raw: bytes, offset: int) -> None:
+    """Raise ``InvalidUtf8Error`` unless ``raw`` (starting at ``offset``) is valid UTF-8."""
+    if not raw.isascii():
+        decode(name, raw, offset)
 
 
-def find_invalid_utf8(path: Path, name: str) -> errors.InvalidUtf8Error | None:
-    """The first invalid UTF-8 sequence of a file, as an error, or None if it is all valid."""
-    offset = 0
-    carry = b""
-    with path.open("rb") as fh:
-        while True:
-            block = fh.read(BLOCK_SIZE)
-            data = carry + block
-            # "\n" never occurs inside a multi-byte UTF-8 sequence: cutting there is safe.
-            cut = data.rfind(b"\n") + 1 if block else len(data)
-            chunk, carry = data[:cut], data[cut:]
-            if not chunk.isascii():
-                try:
-                    chunk.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    return errors.InvalidUtf8Error(name, offset + exc.start, exc.reason)
-            offset += len(chunk)
-            if not block:
-                return None
+def open_stream(
+    raw: Iterable[bytes], name: str, limits: Limits, counters: Counters | None = None
+) -> Stream:
+    """Decompress ``raw`` as needed, find and parse the header; the rest stays a stream.
 
-
-def gunzip(path: Path, dest: Path, name: str) -> int:
-    """Decompress ``path`` into ``dest`` block by block; return the plain size.
-
-    A stream that does not decompress raises ``CorruptGzipError`` (one line, naming ``name``).
+    The header is the first non-blank line after an optional BOM. Raises the
+    ``InputFileError`` that applies (empty, gzip, UTF-8, no header, header checks).
     """
-    written = 0
-    try:
-        with gzip.open(path, "rb") as src, dest.open("wb") as out:
-            while block := src.read(BLOCK_SIZE):
-                out.write(block)
-                written += len(block)
-    except (gzip.BadGzipFile, zlib.error, EOFError) as exc:
-        raise errors.CorruptGzipError(
-            name, f"corrupt gzip data after {written} decompressed bytes ({exc})"
-        ) from None
-    return written
+    counters = counters or Counters()
+    plain = plain_blocks(raw, name, counters, limits)
+    buf = b""
+    while len(buf) < len(UTF8_BOM) and (block := next(plain, None)) is not None:
+        buf += block
+    start = len(UTF8_BOM) if buf.startswith(UTF8_BOM) else 0  # start of the current line
+    offset = 0  # decompressed offset of buf[0]
+    line_index = 0
+    exhausted = False
+    while True:
+        newline = buf.find(b"\n", start)
+        if newline < 0 and not exhausted:
+            if len(buf) - start >= limits.max_header_bytes:
+                raise _long_header_line(name, line_index, limits)
+            block = next(plain, None)
+            if block is None:
+                exhausted = True
+            else:
+                offset += start
+                buf = buf[start:] + block
+                start = 0
+            continue
+        if newline < 0:
+            if start >= len(buf):
+                raise errors.NoHeaderError(name, "no header line (the file holds only blank lines)")
+            newline = len(buf)  # the last line has no line break
+        if newline - start >= limits.max_header_bytes:
+            raise _long_header_line(name, line_index, limits)
+        text = decode(name, buf[start:newline], offset + start)
+        end = min(newline + 1, len(buf))
+        if text.strip(WHITESPACE):
+            return Stream(
+                name=name,
+                header=parse_header(name, text.rstrip("\r\n"), line_index),
+                blocks=_chain(buf[end:], plain),
+                first_line=line_index + 2,
+                offset=offset + end,
+                counters=counters,
+            )
+        start = end
+        line_index += 1
 
 
-def prepare(path: Path, work_dir: Path, name: str | None = None) -> PreparedInput:
-    """Check ``path`` up to its header and return what the engine needs.
-
-    Raises an ``InputFileError``. ``work_dir`` receives the decompressed copy of a
-    gzip input; the caller owns it. UTF-8 validity of the whole file is checked by
-    the engine's first scan (see ``find_invalid_utf8`` for the error's offset).
-    """
-    display = name or str(path)
-    input_bytes = path.stat().st_size
-    if input_bytes == 0:
-        raise errors.EmptyFileError(display, "file is empty (0 bytes)")
-    compressed = is_gzip(path)
-    plain = path
-    data_bytes = input_bytes
-    if compressed:
-        plain = work_dir / "input.csv"
-        data_bytes = gunzip(path, plain, display)
-        if data_bytes == 0:
-            raise errors.EmptyFileError(display, "file is empty after gzip decompression")
-    return PreparedInput(
-        name=display,
-        path=plain,
-        input_bytes=input_bytes,
-        data_bytes=data_bytes,
-        compressed=compressed,
-        header=read_header(plain, display),
+def _long_header_line(name: str, line_index: int, limits: Limits) -> errors.MalformedHeaderError:
+    return errors.MalformedHeaderError(
+        name,
+        f"line {line_index + 1} is longer than {limits.max_header_bytes} bytes: not a CSV header",
     )

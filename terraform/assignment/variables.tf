@@ -119,9 +119,9 @@ variable "lambda_reserved_concurrency" {
 }
 
 variable "max_input_bytes" {
-  description = "MAX_INPUT_BYTES of the handler: larger input objects get an error record instead of being processed. At most half of the ephemeral storage, which holds the download and a decompressed copy."
+  description = "MAX_INPUT_BYTES of the handler, a time budget: larger input objects (and, as MAX_DATA_BYTES, larger decompressed data) get an InputTooLargeError record instead of running into the timeout. The function streams its input, so /tmp and memory do not limit it. Default: 300 s x 25 MB/s (half the 50 MB/s assumed for the default function, README 'Cost and limits')."
   type        = number
-  default     = 2147483648
+  default     = 7500000000
   nullable    = false
 
   validation {
@@ -130,8 +130,8 @@ variable "max_input_bytes" {
   }
 
   validation {
-    condition     = var.max_input_bytes * 2 <= var.lambda_ephemeral_storage_mb * 1048576
-    error_message = "max_input_bytes must be at most half of lambda_ephemeral_storage_mb (in bytes): /tmp holds the downloaded object and, for gzip input, its decompressed copy. Raise lambda_ephemeral_storage_mb or lower max_input_bytes."
+    condition     = var.max_input_bytes <= var.lambda_timeout_seconds * 25000000
+    error_message = "max_input_bytes must be at most lambda_timeout_seconds x 25 MB/s (half the throughput assumed for the function, README 'Cost and limits'): a larger file would run into the timeout and be retried into the DLQ. Raise lambda_timeout_seconds (and lambda_memory_mb) or lower max_input_bytes."
   }
 }
 

@@ -252,7 +252,14 @@ def test_missing_output_bucket_fails_every_invocation(
     ("env", "expected"),
     [
         ({"OUTPUT_BUCKET": "out"}, processor.Settings("out", processor.DEFAULT_MAX_INPUT_BYTES)),
-        ({"OUTPUT_BUCKET": " out ", "MAX_INPUT_BYTES": "1000"}, processor.Settings("out", 1000)),
+        (
+            {"OUTPUT_BUCKET": " out ", "MAX_INPUT_BYTES": "1000"},
+            processor.Settings("out", 1000, max_data_bytes=1000),
+        ),
+        (
+            {"OUTPUT_BUCKET": "out", "MAX_DATA_BYTES": "5000"},
+            processor.Settings("out", processor.DEFAULT_MAX_INPUT_BYTES, max_data_bytes=5000),
+        ),
     ],
 )
 def test_settings_from_env(env: dict[str, str], expected: processor.Settings) -> None:
@@ -266,6 +273,7 @@ def test_settings_from_env(env: dict[str, str], expected: processor.Settings) ->
         {"OUTPUT_BUCKET": ""},
         {"OUTPUT_BUCKET": "o", "MAX_INPUT_BYTES": "1e9"},
         {"OUTPUT_BUCKET": "o", "MAX_INPUT_BYTES": "0"},
+        {"OUTPUT_BUCKET": "o", "MAX_DATA_BYTES": "-1"},
     ],
 )
 def test_bad_settings_are_configuration_errors(env: dict[str, str]) -> None:

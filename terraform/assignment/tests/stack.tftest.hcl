@@ -116,7 +116,7 @@ run "event_path_wiring" {
   assert {
     condition = module.lambda.environment_variables == tomap({
       OUTPUT_BUCKET                = "nmd-assignment-jane-doe-output-111122223333"
-      MAX_INPUT_BYTES              = "2147483648"
+      MAX_INPUT_BYTES              = "7500000000"
       POWERTOOLS_SERVICE_NAME      = "orders-pipeline"
       POWERTOOLS_METRICS_NAMESPACE = "OrdersPipeline"
       POWERTOOLS_LOG_LEVEL         = "INFO"
@@ -294,12 +294,12 @@ run "rejects_tagged_image" {
   expect_failures = [var.image_uri]
 }
 
-run "rejects_input_limit_beyond_ephemeral_storage" {
+run "rejects_input_limit_beyond_time_budget" {
   command = plan
 
   variables {
-    max_input_bytes             = 2147483648
-    lambda_ephemeral_storage_mb = 2048
+    max_input_bytes        = 2147483648
+    lambda_timeout_seconds = 60
   }
 
   expect_failures = [var.max_input_bytes]
