@@ -24,6 +24,7 @@ from typing import Any
 from cli.config import AwsTarget
 from cli.local_lambda import FunctionSpec
 from cli.sqs_trigger import EventSourceSpec
+from shared.core.limits import time_budget_bytes
 
 REGION = "us-west-2"
 FAKE_CREDENTIALS = ("demo", "demo")  # moto accepts any key; real ones are never used
@@ -41,7 +42,8 @@ BATCHING_WINDOW_SECONDS = 0
 FUNCTION_TIMEOUT_SECONDS = 300
 MEMORY_MB = 3072
 EPHEMERAL_STORAGE_MB = 4096
-MAX_INPUT_BYTES = 2_147_483_648
+# The time budget of a 300 s function (shared.core.limits), as the root's max_input_bytes.
+MAX_INPUT_BYTES = time_budget_bytes(FUNCTION_TIMEOUT_SECONDS)
 LOG_LEVEL = "INFO"
 # AWS's rule for SQS event sources, as modules/ingest computes it.
 VISIBILITY_TIMEOUT_SECONDS = 6 * FUNCTION_TIMEOUT_SECONDS + BATCHING_WINDOW_SECONDS
