@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from shared import __version__
-from shared.core import engine, reports, source
+from shared.core import engine, errors, reports, scratch, source
 from shared.core.limits import Limits
 
 SUMMARY_FILE = "summary.json"
+STAGING_PREFIX = "orders-"  # the staging folder: orders-<pid>-<random> (``scratch``)
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,8 @@ class Result:
 
 
 def _rejected_header(header: tuple[str, ...]) -> bytes:
-    return reports.to_csv((*reports.COLUMNS[reports.REJECTED_ROWS], *header), [])
+    names = (reports.cell(name) for name in header)
+    return reports.to_csv((*reports.COLUMNS[reports.REJECTED_ROWS], *names), [])
 
 
 def run_file(
@@ -49,8 +50,13 @@ def run_file(
 ) -> Result:
     """Analyse the local file ``input_path`` and write its outputs into ``output_dir``.
 
-    See ``run_stream``; ``name`` defaults to the path.
+    See ``run_stream``; ``name`` defaults to the path. A file above
+    ``limits.max_input_bytes`` is refused before it is read, as the Lambda does.
     """
+    limits = limits or Limits()
+    size = input_path.stat().st_size
+    if limits.max_input_bytes is not None and size > limits.max_input_bytes:
+        raise errors.too_large(name or str(input_path), size, limits.max_input_bytes)
     return run_stream(
         source.file_blocks(input_path),
         output_dir,
@@ -75,15 +81,18 @@ def run_stream(
     Raises ``shared.core.errors.InputFileError`` for a file-level problem, in
     which case nothing is written to ``output_dir``. ``name`` is how the input
     is called in messages and the summary (a path, ``-`` for stdin, an S3 URI);
-    ``work_dir`` holds the outputs while they are written (only they: the input
-    is never copied), so a failed run leaves nothing behind.
+    a staging folder in ``work_dir`` (default: the system's temporary folder)
+    holds the outputs while they are written (only they: the input is never
+    copied), so a failed run leaves nothing behind; a killed run's staging
+    folder is removed by the next run (``scratch``).
     """
     started = time.perf_counter()
     limits = limits or Limits()
     blocks = iter(raw)
+    scratch.remove_stale(STAGING_PREFIX, work_dir)
     try:
-        with tempfile.TemporaryDirectory(dir=work_dir, prefix="orders-") as tmp:
-            staged = Path(tmp) / "out"
+        with scratch.folder(STAGING_PREFIX, work_dir) as tmp:
+            staged = tmp / "out"
             staged.mkdir()
             stream = source.open_stream(blocks, name, limits)
             rejected_path = staged / reports.file_name(reports.REJECTED_ROWS)
@@ -94,7 +103,7 @@ def run_stream(
                     stream, rejected, limits=limits, chunk_bytes=chunk_bytes
                 )
             for report in reports.ANALYTICS_REPORTS:
-                data = reports.to_csv(reports.COLUMNS[report], result.rows(report))
+                data = reports.to_csv(reports.COLUMNS[report], result.csv_rows(report))
                 (staged / reports.file_name(report)).write_bytes(data)
             summary_dict: dict[str, object] = {
                 **summary.as_dict(),
