@@ -16,11 +16,14 @@ logging so it can be tested against moto with a plain boto3 client:
 4. The object is read with parallel ranged GETs (``ranged``) straight into
    the engine's stream (``pipeline.run_stream``, the same code path as
    ``orders run-local``): no local copy; gzip is inflated on the fly and
-   stopped past ``MAX_DATA_BYTES``. Only the outputs are written, to a
-   per-object temporary folder removed whatever happens.
-5. The four report CSVs that ``run_stream`` wrote are uploaded as they are (so
-   they are byte-identical to ``orders run-local``), then the manifest, last:
-   a manifest means every report is in place.
+   stopped past ``MAX_DATA_BYTES``. ``rejected_rows.csv``, whose size the file
+   decides, is streamed to its key as it is written (``upload``: a multipart
+   upload, completed only when the run succeeds); the three small reports are
+   written to a per-object temporary folder removed whatever happens.
+5. The three reports that ``run_stream`` wrote are uploaded as they are, after
+   the rejected rows are complete (all byte-identical to ``orders run-local``:
+   the same writer made them), then the manifest, last: a manifest means every
+   report is in place.
 
 A file-level input error (``shared.core.errors.disposition``: an
 ``InputFileError``) becomes an error record and a normal return: a bad file
@@ -47,7 +50,7 @@ from typing import Any
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from botocore.exceptions import ClientError
 
-from shared.aws import layout, ranged, records
+from shared.aws import layout, ranged, records, upload
 from shared.aws.events import ObjectEvent
 from shared.aws.identity import DENIED_CODES, NOT_FOUND_CODES, InputObject, error_code, head
 from shared.aws.layout import ObjectRef
@@ -101,6 +104,17 @@ class Settings:
         except limits.InvalidSettingError as exc:
             raise ConfigurationError(str(exc)) from None
         return cls(output_bucket=bucket, limits=found)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When processing one object must stop (``time.monotonic()``): the invocation's end less
+    a margin for the uploads. ``final``: the object had the whole invocation to itself, so
+    missing the deadline is the file's doing (an error record); else it started late in a
+    batch and is retried in a fresh invocation."""
+
+    at: float
+    final: bool
 
 
 class Status(StrEnum):
@@ -272,13 +286,15 @@ def _upload_reports(
                 keys[report],
                 extra_args={"ContentType": CSV_CONTENT_TYPE},
             )
-            for report in reports.REPORT_NAMES
+            for report in reports.ANALYTICS_REPORTS
         ]
         for future in futures:
             future.result()
 
 
-def process_object(client: Any, event: ObjectEvent, settings: Settings) -> Outcome:
+def process_object(
+    client: Any, event: ObjectEvent, settings: Settings, deadline: Deadline | None = None
+) -> Outcome:
     """Process one announced object end to end (see the module docstring).
 
     Returns an ``Outcome`` for processed, skipped and rejected inputs; raises
@@ -308,6 +324,13 @@ def process_object(client: Any, event: ObjectEvent, settings: Settings) -> Outco
         )
 
     sid = layout.source_id(ref)
+    keys = {r: layout.report_key(r, obj.ingest_date, sid) for r in reports.REPORT_NAMES}
+    rejected = upload.StreamingUpload(
+        client,
+        settings.output_bucket,
+        keys[reports.REJECTED_ROWS],
+        content_type=CSV_CONTENT_TYPE,
+    )
     with scratch.folder(WORK_DIR_PREFIX, settings.work_dir) as work:
         try:
             result = pipeline.run_stream(
@@ -316,15 +339,20 @@ def process_object(client: Any, event: ObjectEvent, settings: Settings) -> Outco
                 name=ref.uri,
                 work_dir=work,
                 limits=settings.limits,
+                rejected_sink=rejected,
+                deadline=deadline.at if deadline else None,
             )
         except Exception as exc:
+            rejected.abort()
+            if isinstance(exc, errors.TimeBudgetError) and deadline and not deadline.final:
+                raise
             error = input_error(client, ref, exc)
             if error is None:
                 raise
             return _reject(
                 client, settings, ref, error, obj=obj, at=obj.last_modified, started=started
             )
-        keys = {r: layout.report_key(r, obj.ingest_date, sid) for r in reports.REPORT_NAMES}
+        rejected.complete()
         _upload_reports(client, settings.output_bucket, result.files, keys)
         duration = time.perf_counter() - started
         manifest = layout.manifest_key(sid, obj.last_modified)

@@ -45,7 +45,7 @@ from typing import TextIO
 
 import polars as pl
 
-from shared.core import distinct, money, quoting, reports, rows, schema
+from shared.core import distinct, errors, money, quoting, reports, rows, schema
 from shared.core.framing import Chunk, Framer
 from shared.core.limits import Limits
 from shared.core.source import Header, Stream
@@ -709,6 +709,16 @@ def _produce(chunks: Iterator[Chunk], out: queue.Queue[object], stop: threading.
             continue
 
 
+def _check_deadline(deadline: float | None, stream: Stream, totals: _Totals) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise errors.TimeBudgetError(
+            stream.name,
+            "processing did not finish within the time budget of the function's timeout: "
+            f"stopped after {totals.counts.rows_read + totals.counts.rows_skipped_blank} "
+            f"records and {stream.counters.data_bytes} bytes read",
+        )
+
+
 def analyze(
     stream: Stream,
     rejected: TextIO,
@@ -717,6 +727,7 @@ def analyze(
     chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     chunk_lines: int = DEFAULT_CHUNK_LINES,
     workers: int = DEFAULT_WORKERS,
+    deadline: float | None = None,
 ) -> tuple[reports.Reports, Summary]:
     """Compute the reports of an opened input; write rejected rows (no header) to ``rejected``.
 
@@ -725,7 +736,8 @@ def analyze(
     chunk order. At most ``workers + 2`` chunks are in flight. Raises the
     ``InputFileError`` the stream raises (``InvalidUtf8Error``, gzip errors,
     size limits) after part of the rejected rows may have been written: the
-    caller discards them.
+    caller discards them. Past ``deadline`` (``time.monotonic()``), checked as
+    each chunk is merged, it raises ``TimeBudgetError``.
     """
     started = time.perf_counter()
     limits = limits or Limits()
@@ -758,8 +770,10 @@ def analyze(
                 pending.append(pool.submit(analyse, item, ctx))
                 while len(pending) > max(1, workers) or (pending and pending[0].done()):
                     totals.add(pending.popleft().result())
+                    _check_deadline(deadline, stream, totals)
             while pending:
                 totals.add(pending.popleft().result())
+                _check_deadline(deadline, stream, totals)
     finally:
         stop.set()
         for future in pending:

@@ -162,6 +162,13 @@ class InputTooLargeError(InputFileError):
     filling memory or disk)."""
 
 
+class TimeBudgetError(InputFileError):
+    """The file did not finish before its deadline (the Lambda's timeout, less a margin for
+    the uploads): too slow to process however often it is retried (50 million blank lines,
+    a billion one-character rejected rows). Only the first file of an invocation gets it
+    as a final error; a later one is retried in a fresh invocation."""
+
+
 class LineTooLongError(InputFileError):
     """A physical line is longer than ``MAX_LINE_BYTES`` (a line is buffered whole)."""
 

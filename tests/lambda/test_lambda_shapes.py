@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from conftest import (
     MESSY_CSV,
     OUTPUT_BUCKET,
     REGION,
+    FakeContext,
     Invoke,
     Stack,
     gzip_bytes,
@@ -303,6 +305,35 @@ def test_a_get_refused_while_the_object_exists_is_retried(
         response = invoke(sqs_event(messages))
     assert response["batchItemFailures"]
     assert stack.outputs() == {}
+
+
+@dataclass
+class ShortContext(FakeContext):
+    """A context whose invocation ends in ``remaining_ms``."""
+
+    remaining_ms: int = 1_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+def test_a_file_that_misses_the_deadline_gets_an_error_record_if_it_had_the_invocation(
+    stack: Stack, invoke: Invoke, sample_bytes: bytes
+) -> None:
+    """The deadline (the invocation's end less a 20 s margin) has passed as soon as the work
+    starts: the first object gets a TimeBudgetError record (retrying cannot make it faster);
+    the second, which only started late, is retried in a fresh invocation."""
+    stack.upload("slow/first.csv", sample_bytes)
+    stack.upload("slow/second.csv", sample_bytes)
+    event = direct_event(stack)
+    with pytest.raises(lambda_app.ObjectsFailedError, match=r"second\.csv"):
+        invoke(event, ShortContext(remaining_ms=15_000))
+    assert list(stack.outputs()) == [stack.error_key("slow/first.csv")]
+    record = stack.read_json(stack.error_key("slow/first.csv"))
+    assert record["error_type"] == "TimeBudgetError"
+    # With the time a function has (900 s here), the same objects are processed.
+    invoke(event)
+    assert stack.manifest_key("slow/second.csv") in stack.outputs()
 
 
 def test_unsupported_records_fail_the_invocation(stack: Stack, invoke: Invoke) -> None:

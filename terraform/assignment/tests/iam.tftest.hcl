@@ -49,6 +49,16 @@ run "handler_policy_is_exactly_the_contract" {
         principals    = 0
       },
       {
+        sid           = "AbortReportUploads"
+        effect        = "Allow"
+        actions       = ["s3:AbortMultipartUpload"]
+        resources     = ["arn:aws:s3:::nmd-assignment-jane-doe-output-111122223333/reports/*"]
+        condition     = {}
+        not_actions   = null
+        not_resources = null
+        principals    = 0
+      },
+      {
         sid           = "ListOutputForIdempotency"
         effect        = "Allow"
         actions       = ["s3:ListBucket"]
