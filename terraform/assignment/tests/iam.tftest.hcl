@@ -139,12 +139,12 @@ run "kms_grants_only_with_a_customer_key" {
   }
 
   assert {
-    condition     = length(data.aws_iam_policy_document.handler.statement) == 8
+    condition     = length(data.aws_iam_policy_document.handler.statement) == 9
     error_message = "A customer-managed key must add exactly two statements."
   }
 
   assert {
-    condition = jsonencode([for s in slice(data.aws_iam_policy_document.handler.statement, 6, 8) : {
+    condition = jsonencode([for s in slice(data.aws_iam_policy_document.handler.statement, 7, 9) : {
       sid       = s.sid
       effect    = s.effect
       actions   = sort(s.actions)
