@@ -51,6 +51,7 @@ def explain(exc: BaseException, *, debug: bool = False) -> Failure:
     from cli.query import QueryError
     from cli.tools import StepFailedError, ToolMissingError
     from shared.core.errors import InputFileError
+    from shared.core.limits import InvalidSettingError
 
     if isinstance(exc, Failure):
         return exc
@@ -66,6 +67,7 @@ def explain(exc: BaseException, *, debug: bool = False) -> Failure:
         FunctionInitError,
         ToolMissingError,
         InputFileError,
+        InvalidSettingError,
         BotoCoreError,
         ClientError,
     )

@@ -41,7 +41,7 @@ BATCHING_WINDOW_SECONDS = 0
 # modules/lambda, as the root calls it
 FUNCTION_TIMEOUT_SECONDS = 300
 MEMORY_MB = 3072
-EPHEMERAL_STORAGE_MB = 4096
+EPHEMERAL_STORAGE_MB = 512
 # The time budget of a 300 s function (shared.core.limits), as the root's max_input_bytes.
 MAX_INPUT_BYTES = time_budget_bytes(FUNCTION_TIMEOUT_SECONDS)
 LOG_LEVEL = "INFO"

@@ -35,6 +35,7 @@ from rich.progress import (
 from rich.table import Table
 
 from shared.core import reports
+from shared.core.errors import printable
 
 if TYPE_CHECKING:
     from cli import cloud, deploy, query
@@ -68,7 +69,7 @@ def screen(as_json: bool) -> Console:
 
 def failure(problem: Failure) -> None:
     """``error: <message>``: one line; a failed tool's stderr and the hint after it if any."""
-    line = f"[bold red]error:[/] {escape(problem.message)}"
+    line = f"[bold red]error:[/] {escape(printable(problem.message))}"
     if problem.hint and not problem.detail:
         line += f" ({escape(problem.hint)})"
     err.print(line, highlight=False, soft_wrap=True)
@@ -135,8 +136,8 @@ def report_table(name: str, rows: Sequence[Sequence[str]]) -> Table:
     table = Table(title=TITLES.get(name, name), title_justify="left")
     for column in reports.COLUMNS[name]:
         table.add_column(column, justify="right" if column in _NUMERIC else "left")
-    for row in rows:
-        table.add_row(*(escape(v) for v in row))
+    for row in rows:  # values of the data: never raw control characters on a terminal
+        table.add_row(*(escape(printable(v)) for v in row))
     if not rows:
         table.caption = "(no rows)"
     return table
@@ -151,9 +152,9 @@ def summary_table(summary: Mapping[str, object], output: str | None = None) -> T
         if isinstance(value, Mapping):
             table.add_row(key, "" if value else "none")
             for sub_key, sub_value in value.items():
-                table.add_row(f"  {escape(str(sub_key))}", escape(str(sub_value)))
+                table.add_row(f"  {escape(printable(str(sub_key)))}", escape(str(sub_value)))
         else:
-            table.add_row(key, escape(str(value)))
+            table.add_row(key, escape(printable(str(value))))
     if output:
         table.add_row("output", escape(output))
     return table

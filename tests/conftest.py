@@ -47,7 +47,7 @@ class Run:
         self.summary = result.summary
 
     def text(self, report: str) -> str:
-        return (self.out / reports.file_name(report)).read_text(encoding="utf-8")
+        return (self.out / reports.file_name(report)).read_bytes().decode("utf-8")  # CRs as written
 
     def lines(self, report: str) -> list[str]:
         return self.text(report).splitlines()

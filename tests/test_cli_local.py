@@ -212,3 +212,31 @@ def test_run_local_reads_standard_input(tmp_path: Path) -> None:
     assert summary["source"] == "-"
     assert summary["compressed"] is True
     assert summary["input_bytes"] == len(data)
+
+
+def test_run_local_reads_the_lambdas_limit_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same environment variables and defaults as the function (README "Resource limits")."""
+    src = tmp_path / "long.csv"
+    src.write_text(f"{BRIEF_HEADER}\n{row(city='c' * 500)}\n")
+    monkeypatch.setenv("MAX_LINE_BYTES", "300")
+    result = runner.invoke(app, ["run-local", str(src), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "line 2 is longer than 300 bytes (MAX_LINE_BYTES)" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    monkeypatch.setenv("MAX_LINE_BYTES", "lots")
+    result = runner.invoke(app, ["run-local", str(src), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "MAX_LINE_BYTES is not a whole number: 'lots'" in result.stderr
+    assert "--debug" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_local_prints_no_raw_control_characters(tmp_path: Path) -> None:
+    src = tmp_path / "ansi.csv"
+    src.write_text(f"{BRIEF_HEADER}\n{row(region=chr(27) + '[2JEast')}\n")
+    result = runner.invoke(app, ["run-local", str(src), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout
+    assert "\\x1b[2JEast" in result.stdout

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared.core import pipeline, reports
+from shared.core.limits import Limits
 from tests.oracle import oracle
 
 COLUMNS = [
@@ -51,6 +52,31 @@ discount_value = mostly(
     ["0", "5", "12.5", "100"], ["33.3333", "100.0", "100.01", "101", "-5", "", "x", "00.5"]
 )
 order_value = mostly(["O1", "O2", "O3"], [" O1", "O1 ", "", "o1"])
+
+
+# Stray and unbalanced quotes (and bare CRs) anywhere in a data line: (line, position, text).
+stray_edits = st.lists(
+    st.tuples(
+        st.integers(0, 10**6),
+        st.integers(0, 10**6),
+        st.sampled_from(['"', '"', '"', '""', '","', '"\n', '\n"', "\r", '"\r']),
+    ),
+    max_size=4,
+)
+
+
+def _stray(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """``text`` with each edit's characters inserted into a data line (never the header),
+    e.g. ``E"ast``, ``"East``, ``East"``, ``a,"b``, or a quote opening a field for good."""
+    lines = text.splitlines(keepends=True)
+    for line_pick, position, insert in edits:
+        if len(lines) < 2:
+            break
+        k = 1 + line_pick % (len(lines) - 1)
+        body = lines[k].rstrip("\r\n")
+        at = position % (len(body) + 1)
+        lines[k] = body[:at] + insert + body[at:] + lines[k][len(body) :]
+    return "".join(lines)
 
 
 @st.composite
@@ -96,7 +122,7 @@ def order_files(draw: st.DrawFn) -> bytes:
             buf.write(record + newline)
         else:
             writer.writerow(record)
-    text = buf.getvalue()
+    text = _stray(buf.getvalue(), draw(stray_edits))
     if draw(st.booleans()):
         text = "\ufeff" + text
     if draw(st.booleans()) and text.endswith(newline):
@@ -117,12 +143,16 @@ def test_engine_matches_oracle(run_text, data: bytes) -> None:
         assert run.summary[key] == expected[key], key
 
 
-def _run_chunked(data: bytes, out: Path, chunk_bytes: int, block: int) -> dict[str, object]:
+def _run_chunked(
+    data: bytes, out: Path, chunk_bytes: int, block: int, limits: Limits
+) -> dict[str, object]:
     """Reports (text), summary counts; the input fed in raw blocks of ``block`` bytes."""
     blocks = [data[i : i + block] for i in range(0, len(data), block)]
-    result = pipeline.run_stream(iter(blocks), out, name="in.csv", chunk_bytes=chunk_bytes)
+    result = pipeline.run_stream(
+        iter(blocks), out, name="in.csv", chunk_bytes=chunk_bytes, limits=limits
+    )
     found: dict[str, object] = {
-        name: result.files[name].read_text(encoding="utf-8") for name in reports.REPORT_NAMES
+        name: result.files[name].read_bytes().decode("utf-8") for name in reports.REPORT_NAMES
     }
     for key in ("rows_valid", "rows_rejected", "rows_skipped_blank", "rejects_by_reason"):
         found[key] = result.summary[key]
@@ -137,19 +167,21 @@ def _run_chunked(data: bytes, out: Path, chunk_bytes: int, block: int) -> dict[s
     chunk_bytes=st.one_of(st.integers(1, 64), st.integers(65, 4096)),
     block=st.integers(1, 97),
     compress=st.booleans(),
+    max_record=st.sampled_from([128 << 10, 40, 120, 400]),
 )
 def test_tiny_chunks_match_whole_file_and_oracle(
-    tmp_path: Path, data: bytes, chunk_bytes: int, block: int, compress: bool
+    tmp_path: Path, *, data: bytes, chunk_bytes: int, block: int, compress: bool, max_record: int
 ) -> None:
     """Chunk and read boundaries anywhere (inside quoted fields, CRLF pairs, multi-byte
     characters, the BOM, a gzip stream) change nothing: same bytes as one whole-file chunk,
-    same as the oracle."""
+    same as the oracle; so does where a record that is too long is cut (MAX_RECORD_BYTES)."""
     raw = gzip.compress(data, mtime=0) if compress else data
     out = tmp_path / uuid.uuid4().hex
-    whole = _run_chunked(raw, out / "whole", 1 << 30, 1 << 30)
-    chunked = _run_chunked(raw, out / "chunked", chunk_bytes, block)
+    limits = Limits(max_record_bytes=max_record)
+    whole = _run_chunked(raw, out / "whole", 1 << 30, 1 << 30, limits)
+    chunked = _run_chunked(raw, out / "chunked", chunk_bytes, block, limits)
     assert chunked == whole
-    expected = oracle(data.decode("utf-8"))
+    expected = oracle(data.decode("utf-8"), max_record_bytes=max_record)
     for name in reports.REPORT_NAMES:
         assert chunked[name] == expected[name], name
     for key in ("rows_valid", "rows_rejected", "rows_skipped_blank"):

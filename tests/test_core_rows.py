@@ -80,7 +80,9 @@ def test_several_reasons_are_all_listed_in_rule_order(run_text) -> None:
             schema.REASON_DISCOUNT,
         ]
     )
-    assert run.rejected == [f"2,{expected},{bad}"]
+    # The list price "-1" is written "'-1": a formula trigger (README "Reports are safe").
+    written = bad.replace(",-1,", ",'-1,")
+    assert run.rejected == [f"2,{expected},{written}"]
     assert run.summary["rejects_by_reason"] == dict.fromkeys(sorted(expected.split("; ")), 1)
 
 
@@ -234,12 +236,12 @@ def test_the_fast_and_exact_paths_agree(run_text, monkeypatch: pytest.MonkeyPatc
         ("South", "7", "100"),
     ]
 
-    def lines(six_decimals: bool = False) -> list[str]:
+    def lines(nine_decimals: bool = False) -> list[str]:
         return [
             row(
                 order_id=f"O-{i}",
                 region=r,
-                list_price=f"{Decimal(p):.6f}" if six_decimals else p,
+                list_price=f"{Decimal(p):.9f}" if nine_decimals else p,
                 discount=d,
             )
             for i, (r, p, d) in enumerate(values)
@@ -250,8 +252,8 @@ def test_the_fast_and_exact_paths_agree(run_text, monkeypatch: pytest.MonkeyPatc
     quoted_lines = ['"' + line.replace(",", '","') + '"' for line in lines()]
     quoted = run_text("\n".join([BRIEF_HEADER, *quoted_lines]) + "\n")
     assert len(calls) == 0
-    # Six decimals are valid, but beyond the fast path's scaled-integer range.
-    exact = run_text("\n".join([BRIEF_HEADER, *lines(six_decimals=True)]) + "\n")
+    # Nine decimals are valid, but beyond the fast path's scaled-integer range (8 decimals).
+    exact = run_text("\n".join([BRIEF_HEADER, *lines(nine_decimals=True)]) + "\n")
     assert len(calls) == len(values)
     for name in reports.ANALYTICS_REPORTS:
         assert plain.text(name) == quoted.text(name) == exact.text(name)

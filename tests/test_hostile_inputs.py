@@ -8,10 +8,9 @@ contract requires (reports with the right counts, or the named error), the strea
 /tmp under their ceilings, that run-local writes nothing outside ``reports/``, and that the
 Lambda path gives the same reports (bytes) or the same error cause as run-local.
 
-Cases that fail today are ``xfail(strict=True)`` with what happens today: when the engine
-work of issues 12 and 13 lands, each turns into a pass, and the strict mark then fails the
-suite until it is removed. The settings most cases are scaled with do not exist yet
-(``hostile.PROPOSED_SETTINGS``); they are set anyway, so the tests turn green when they do.
+A case that fails is marked in ``TODAY`` as ``xfail(strict=True)`` with what happens: the
+strict mark fails the suite once it passes, until the entry is removed. Since issue 13 the
+list is empty: every case ends in reports or an error record on both paths.
 
 The runs are started up front for every selected test (two at a time on machines with more
 than two cores, ``_RUNNERS``), and each test waits for its own.
@@ -29,7 +28,8 @@ from pathlib import Path
 import pytest
 
 from shared.aws import processor
-from tests.hostile import CASES, LAMBDA, LOCAL, MIB, SMALL_LIMITS
+from shared.core.limits import Limits
+from tests.hostile import CASES, ISSUE_LIMITS, LAMBDA, LOCAL, MIB, SMALL_LIMITS
 from tests.sandbox import Ceilings, Observation, Runner, S3Server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,40 +39,8 @@ _RUNNERS = 2 if (os.cpu_count() or 1) > 2 else 1
 CEILINGS = Ceilings(memory=SMALL_LIMITS.memory_ceiling, tmp=SMALL_LIMITS.tmp_ceiling, seconds=60.0)
 
 # What happens today, per case (both paths) or per (case, path). Each entry makes that test a
-# strict xfail; remove it when the case passes.
-_KILLED_RSS = "RSS passes 384 MiB: each blank line kept costs ~270 bytes (615 MiB at 2M)"
-TODAY: dict[str | tuple[str, str], str] = {
-    "blank_lines_gz": _KILLED_RSS,
-    "blank_lines_plain": _KILLED_RSS,
-    "blank_lines_crlf": _KILLED_RSS,
-    ("gzip_bomb", LOCAL): "run-local reads no MAX_DATA_BYTES setting: the bomb inflates whole",
-    "stray_quote_line2": "the odd quote opens a multi-line record: 128 KiB of rows are cut",
-    "wide_quoted_field_multiline": "resumes inside the field; its closing quote swallows the rest",
-    "quantity_4301_digits": "ValueError from int(): traceback / retried into the DLQ",
-    "product_exceeds_precision": "decimal.Inexact: traceback / retried into the DLQ",
-    "price_39_digits": "no digit limit: a 39-digit price is valid",
-    "header_bare_cr": "_csv.Error on the header: an unexpected error / retried into the DLQ",
-    "cr_only_line_ends": "_csv.Error on the header: traceback / retried into the DLQ",
-    "header_field_over_128k": "_csv.Error field limit on the header: traceback / retry",
-    "columns_5000": "no column limit: reports",
-    "columns_10000": "Polars 'Compiled regex exceeds size limit': traceback / retry",
-    "columns_100000": "Polars 'Compiled regex exceeds size limit': traceback / retry",
-    "long_line": "no line limit: the line is a rejected row",
-    "wide_quoted_field_one_line": "no line limit: the row is valid",
-    "formula_values": "formula-like values written verbatim (no escaping policy)",
-    "cr_in_value": "bare CR accepted on the fast path and written unquoted",
-    "terminal_escapes": "the table printed on stdout carries the data's ESC characters",
-    "nul_file": "MissingColumnsError message of 4,000+ characters (no message bound)",
-    "unterminated_quote_line2": "the unterminated quote swallows 128 KiB (~1,060 rows)",
-    "many_rejected_rows": "no cap on rejected rows kept in full; no summary key",
-    ("many_rejected_rows", LAMBDA): "download + 11 MB rejected_rows.csv: /tmp past 16 MiB",
-    "gzip_of_gzip": "InvalidUtf8Error 'invalid UTF-8 at byte offset 1', not the cause",
-    "xz_named_csv": "InvalidUtf8Error, not a named format",
-    "bzip2_named_csv": "InvalidUtf8Error, not a named format",
-    "zip_named_csv": "InvalidUtf8Error, not a named format",
-    "deleted_input_403": "HEAD answers 403: ClientError, retried into the DLQ",
-    ("input_over_max_input_bytes", LOCAL): "run-local has no input size limit",
-}
+# strict xfail; remove it when the case passes. Every case of issue 13 passes today.
+TODAY: dict[str | tuple[str, str], str] = {}
 
 
 def _params() -> Iterator[object]:
@@ -177,9 +145,9 @@ def test_hostile_input(runs: _Runs, name: str, path: str) -> None:
 
 def _readme_default_bytes() -> int:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    found = re.search(r"`MAX_INPUT_BYTES` \(Terraform `max_input_bytes`, default (\d+) GiB\)", text)
+    found = re.search(r"`MAX_INPUT_BYTES` \(Terraform `max_input_bytes`, default ([\d.]+) GB", text)
     assert found, "README no longer states the MAX_INPUT_BYTES default"
-    return int(found.group(1)) << 30
+    return int(float(found.group(1)) * 10**9)
 
 
 def _terraform_default_bytes() -> int:
@@ -189,10 +157,16 @@ def _terraform_default_bytes() -> int:
     return int(found.group(1))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 #11: the code says 4 GiB, README/Terraform 2")
 def test_max_input_bytes_default_is_the_same_in_code_readme_and_terraform() -> None:
     assert _readme_default_bytes() == _terraform_default_bytes()
     assert _readme_default_bytes() == processor.DEFAULT_MAX_INPUT_BYTES
+    assert Limits().max_input_bytes == Limits().max_data_bytes == processor.DEFAULT_MAX_INPUT_BYTES
+
+
+def test_the_harness_limits_are_the_code_defaults() -> None:
+    """The issue-scale figures (benchmarks/hostile_inputs.py) run under the real defaults."""
+    defaults = Limits().as_env()
+    assert {name: defaults[name] for name in ISSUE_LIMITS.env()} == ISSUE_LIMITS.env()
 
 
 def test_every_case_has_an_expectation_at_both_sizes() -> None:

@@ -47,16 +47,23 @@ def run_local(
         OutputFormat, typer.Option("--format", "-f", help="How to print the result (--json).")
     ] = OutputFormat.table,
 ) -> None:
-    """Compute the reports for FILE and write the four CSVs plus summary.json."""
+    """Compute the reports for FILE and write the four CSVs plus summary.json.
+
+    The input limits are the Lambda's, from the same environment variables
+    (MAX_INPUT_BYTES, MAX_DATA_BYTES, MAX_LINE_BYTES, ...; README "Resource limits").
+    """
     from shared.aws.layout import key_stem
     from shared.core import pipeline, source
+    from shared.core.limits import Limits
 
+    limits = Limits.from_env()
     if file == "-":
         target = output_dir or Path("reports") / "stdin"
-        result = pipeline.run_stream(source.read_blocks(sys.stdin.buffer), target, name="-")
+        blocks = source.read_blocks(sys.stdin.buffer)
+        result = pipeline.run_stream(blocks, target, name="-", limits=limits)
     else:
         target = output_dir or Path("reports") / key_stem(Path(file).name)
-        result = pipeline.run_file(Path(file), target)
+        result = pipeline.run_file(Path(file), target, limits=limits)
     render.local_run(result, target, as_json or fmt is OutputFormat.json)
 
 

@@ -18,6 +18,7 @@ handler's ``inject_lambda_context`` adds the request id to every line.
 from __future__ import annotations
 
 import functools
+import time
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -37,6 +38,9 @@ from shared.aws.telemetry import logger
 
 SKIPPED_NOT_CSV = "skipped_not_csv"
 FAILED = "failed"
+# Time kept back from the invocation's end for the uploads, the manifest or the error record.
+DEADLINE_MARGIN_SECONDS = 20.0
+DEADLINE_MARGIN_SHARE = 0.1
 
 
 class ObjectsFailedError(RuntimeError):
@@ -101,7 +105,26 @@ def _log_outcome(outcome: Outcome, settings: Settings) -> None:
         logger.warning("object ignored", extra={"reason": outcome.message})
 
 
-def process_notification(notification: events.Notification, settings: Settings) -> dict[str, int]:
+class Clock:
+    """The invocation's time: each object's ``Deadline``, from the context's remaining time."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+        self.objects = 0  # objects started so far in this invocation
+
+    def next_deadline(self) -> processor.Deadline | None:
+        remaining = getattr(self.context, "get_remaining_time_in_millis", None)
+        self.objects += 1
+        if remaining is None:
+            return None
+        seconds = remaining() / 1000
+        margin = max(DEADLINE_MARGIN_SECONDS, DEADLINE_MARGIN_SHARE * seconds)
+        return processor.Deadline(time.monotonic() + seconds - margin, final=self.objects == 1)
+
+
+def process_notification(
+    notification: events.Notification, settings: Settings, clock: Clock | None = None
+) -> dict[str, int]:
     """Process every object of one notification; raise at the end if any failed.
 
     Returns how many objects ended in each status (for the SQS batch result
@@ -118,7 +141,8 @@ def process_notification(notification: events.Notification, settings: Settings) 
                 tally[SKIPPED_NOT_CSV] += 1
                 continue
             try:
-                outcome = processor.process_object(s3_client(), event, settings)
+                deadline = clock.next_deadline() if clock else None
+                outcome = processor.process_object(s3_client(), event, settings, deadline)
             except Exception:
                 logger.exception("processing failed: will be retried")
                 telemetry.count(telemetry.FILES_FAILED)
@@ -134,6 +158,7 @@ def process_notification(notification: events.Notification, settings: Settings) 
 
 def handle_sqs(event: Mapping[str, Any], context: Any, settings: Settings) -> dict[str, Any]:
     """An SQS batch: per-message failures go to ``batchItemFailures``."""
+    clock = Clock(context)
     batch = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
     def record_handler(record: SQSRecord) -> dict[str, int]:
@@ -143,7 +168,7 @@ def handle_sqs(event: Mapping[str, Any], context: Any, settings: Settings) -> di
             except events.UnsupportedEventError:
                 logger.exception("message is not an S3 notification: left to SQS (DLQ)")
                 raise
-            return process_notification(notification, settings)
+            return process_notification(notification, settings, clock)
 
     response: dict[str, Any] = dict(
         process_partial_response(
@@ -162,4 +187,4 @@ def handle(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         )
     if events.is_sqs_event(event):
         return handle_sqs(event, context, settings)
-    return process_notification(events.parse_notification(event), settings)
+    return process_notification(events.parse_notification(event), settings, Clock(context))

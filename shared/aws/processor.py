@@ -11,27 +11,34 @@ logging so it can be tested against moto with a plain boto3 client:
    the role may list only ``manifests/*`` and ``errors/*`` and cannot read the
    output bucket). Either one found means "already done".
 3. Objects above ``MAX_INPUT_BYTES`` get an error record without being read.
+   The limits are the core's (``shared.core.limits``), read from the same
+   environment variables as ``orders run-local``.
 4. The object is read with parallel ranged GETs (``ranged``) straight into
    the engine's stream (``pipeline.run_stream``, the same code path as
    ``orders run-local``): no local copy; gzip is inflated on the fly and
-   stopped past ``MAX_DATA_BYTES``. Only the outputs are written, to a
-   per-object temporary folder removed whatever happens.
-5. The four report CSVs that ``run_stream`` wrote are uploaded as they are (so
-   they are byte-identical to ``orders run-local``), then the manifest, last:
-   a manifest means every report is in place.
+   stopped past ``MAX_DATA_BYTES``. ``rejected_rows.csv``, whose size the file
+   decides, is streamed to its key as it is written (``upload``: a multipart
+   upload, completed only when the run succeeds); the three small reports are
+   written to a per-object temporary folder removed whatever happens.
+5. The three reports that ``run_stream`` wrote are uploaded as they are, after
+   the rejected rows are complete (all byte-identical to ``orders run-local``:
+   the same writer made them), then the manifest, last: a manifest means every
+   report is in place.
 
-A file-level input error (the core's ``InputFileError``) becomes an error
-record and a normal return: a bad file must not loop through retries. Any
-other exception propagates, so the message is retried and ends in the DLQ.
-Nothing is ever written to, or deleted from, the input bucket.
+A file-level input error (``shared.core.errors.disposition``: an
+``InputFileError``) becomes an error record and a normal return: a bad file
+must not loop through retries. So does an object that is gone: the role has no
+``s3:ListBucket`` on the input bucket, so S3 answers 403 rather than 404 for a
+missing key or version, and a 403 or 404 from ``HeadObject`` (or from a ranged
+GET, confirmed by a second ``HeadObject``) means "not found". Any other
+exception propagates, so the message is retried and ends in the DLQ. Nothing
+is ever written to, or deleted from, the input bucket.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -43,17 +50,15 @@ from typing import Any
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from botocore.exceptions import ClientError
 
-from shared.aws import layout, ranged, records
+from shared.aws import layout, ranged, records, upload
 from shared.aws.events import ObjectEvent
 from shared.aws.identity import DENIED_CODES, NOT_FOUND_CODES, InputObject, error_code, head
 from shared.aws.layout import ObjectRef
-from shared.core import errors, limits, pipeline, reports
+from shared.core import errors, limits, pipeline, reports, scratch
 
-# Time-budget guards (see shared.core.limits): an object or its decompressed data beyond
-# what the function can read before its timeout is recorded as too large, not retried.
-DEFAULT_MAX_INPUT_BYTES = limits.DEFAULT_MAX_DATA_BYTES
-DEFAULT_MAX_DATA_BYTES = limits.DEFAULT_MAX_DATA_BYTES
-WORK_DIR_PREFIX = "orders-s3-"
+DEFAULT_MAX_INPUT_BYTES = limits.DEFAULT_MAX_INPUT_BYTES  # the time budget (shared.core.limits)
+
+WORK_DIR_PREFIX = "orders-s3-"  # orders-s3-<pid>-<random> (``shared.core.scratch``)
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 JSON_CONTENT_TYPE = "application/json"
 
@@ -83,41 +88,33 @@ class Settings:
     """What the function reads from its environment."""
 
     output_bucket: str
-    max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
+    limits: limits.Limits = field(default_factory=limits.Limits)
     work_dir: Path | None = None  # None: tempfile's default (TMPDIR, else /tmp)
-    max_data_bytes: int = DEFAULT_MAX_DATA_BYTES
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """``OUTPUT_BUCKET`` (required); ``MAX_INPUT_BYTES``, ``MAX_DATA_BYTES`` (bytes;
-        the latter defaults to the former)."""
+        """``OUTPUT_BUCKET`` (required) and the limits (``Limits.from_env``: ``MAX_INPUT_BYTES``,
+        ``MAX_DATA_BYTES``, ...); a bad value is a ``ConfigurationError``."""
         env = os.environ if env is None else env
         bucket = env.get("OUTPUT_BUCKET", "").strip()
         if not bucket:
             raise ConfigurationError("OUTPUT_BUCKET is not set")
-        max_input = _positive(env, "MAX_INPUT_BYTES", DEFAULT_MAX_INPUT_BYTES)
-        return cls(
-            output_bucket=bucket,
-            max_input_bytes=max_input,
-            # One time budget: decompressed data may be as large as a plain input.
-            max_data_bytes=_positive(env, "MAX_DATA_BYTES", max_input),
-        )
-
-    @property
-    def limits(self) -> limits.Limits:
-        """The engine's limits for this function."""
-        return limits.Limits(max_data_bytes=self.max_data_bytes)
+        try:
+            found = limits.Limits.from_env(env)
+        except limits.InvalidSettingError as exc:
+            raise ConfigurationError(str(exc)) from None
+        return cls(output_bucket=bucket, limits=found)
 
 
-def _positive(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    try:
-        value = int(raw) if raw else default
-    except ValueError:
-        raise ConfigurationError(f"{name} is not an integer: {raw!r}") from None
-    if value <= 0:
-        raise ConfigurationError(f"{name} must be positive, not {value}")
-    return value
+@dataclass(frozen=True)
+class Deadline:
+    """When processing one object must stop (``time.monotonic()``): the invocation's end less
+    a margin for the uploads. ``final``: the object had the whole invocation to itself, so
+    missing the deadline is the file's doing (an error record); else it started late in a
+    batch and is retried in a fresh invocation."""
+
+    at: float
+    final: bool
 
 
 class Status(StrEnum):
@@ -147,41 +144,65 @@ class Outcome:
 
 
 def remove_stale_work_dirs(work_dir: Path | None = None) -> list[Path]:
-    """Delete work folders that a killed invocation (timeout, out of memory) left in /tmp.
+    """Delete the work folders of invocations that were killed (timeout, out of memory).
 
-    /tmp survives between invocations of one execution environment, which runs
-    one invocation at a time: at the start of an invocation, any of our folders
-    is stale and would only eat the ephemeral storage the next download needs.
+    /tmp survives between invocations of one execution environment; only folders
+    whose process is gone are removed (``shared.core.scratch``), never those of
+    another live process sharing the folder (parallel tests, ``orders demo``).
     """
-    base = work_dir or Path(tempfile.gettempdir())
-    stale = [p for p in base.glob(f"{WORK_DIR_PREFIX}*") if p.is_dir()]
-    for path in stale:
-        shutil.rmtree(path, ignore_errors=True)
-    return stale
+    return scratch.remove_stale(WORK_DIR_PREFIX, work_dir)
 
 
 def describe_input(client: Any, event: ObjectEvent) -> InputObject:
     """``HeadObject`` the announced object (by version id when the event has one).
 
-    For events that may carry raw keys, the raw key is tried when the decoded
-    one is missing (404, or 403 since the role cannot list the input bucket).
+    403 means "not found" as much as 404 does: the role cannot list the input
+    bucket, and S3 hides from such a role whether a key exists. For events that
+    may carry raw keys, the raw key is tried when the decoded one is missing.
     Raises ``InputNotFoundError`` when the object is gone; other errors propagate.
     """
+    missing = NOT_FOUND_CODES | DENIED_CODES
     try:
         return head(client, event.ref)
     except ClientError as exc:
-        code = error_code(exc)
-        if event.fallback_key and code in NOT_FOUND_CODES | DENIED_CODES:
-            try:
-                return head(
-                    client, ObjectRef(event.ref.bucket, event.fallback_key, event.ref.version_id)
-                )
-            except ClientError as second:
-                if error_code(second) not in NOT_FOUND_CODES:
-                    raise
-        elif code not in NOT_FOUND_CODES:
+        if error_code(exc) not in missing:
             raise
-    raise InputNotFoundError(event.ref.uri, "object not found (deleted after the event?)")
+    if event.fallback_key:
+        try:
+            return head(
+                client, ObjectRef(event.ref.bucket, event.fallback_key, event.ref.version_id)
+            )
+        except ClientError as exc:
+            if error_code(exc) not in missing:
+                raise
+    raise InputNotFoundError(
+        event.ref.uri,
+        "object not found (deleted after the event?): S3 answered 403 or 404 to HeadObject",
+    )
+
+
+def _gone(client: Any, ref: ObjectRef) -> bool:
+    """Whether the object version ``ref`` is gone: ``HeadObject`` answers 403 or 404."""
+    try:
+        head(client, ref)
+    except ClientError as exc:
+        if error_code(exc) in NOT_FOUND_CODES | DENIED_CODES:
+            return True
+        raise
+    return False
+
+
+def input_error(client: Any, ref: ObjectRef, exc: Exception) -> errors.InputFileError | None:
+    """The file-level error that ``exc``, raised while reading ``ref``, stands for; None
+    when it is transient (the message is retried). A GET that S3 refused with 403 or 404
+    is the object being deleted after ``HeadObject`` when a second ``HeadObject`` agrees,
+    and a transient fault (or a permission problem worth an alarm) otherwise."""
+    if errors.disposition(exc) is errors.Disposition.FILE:
+        assert isinstance(exc, errors.InputFileError)
+        return exc
+    if error_code(exc) in NOT_FOUND_CODES | DENIED_CODES and _gone(client, ref):
+        return InputNotFoundError(ref.uri, "object deleted while it was being read")
+    return None
 
 
 def record_exists(client: Any, bucket: str, key: str) -> bool:
@@ -265,13 +286,15 @@ def _upload_reports(
                 keys[report],
                 extra_args={"ContentType": CSV_CONTENT_TYPE},
             )
-            for report in reports.REPORT_NAMES
+            for report in reports.ANALYTICS_REPORTS
         ]
         for future in futures:
             future.result()
 
 
-def process_object(client: Any, event: ObjectEvent, settings: Settings) -> Outcome:
+def process_object(
+    client: Any, event: ObjectEvent, settings: Settings, deadline: Deadline | None = None
+) -> Outcome:
     """Process one announced object end to end (see the module docstring).
 
     Returns an ``Outcome`` for processed, skipped and rejected inputs; raises
@@ -293,19 +316,22 @@ def process_object(client: Any, event: ObjectEvent, settings: Settings) -> Outco
     done = _already_done(client, settings, ref, obj.last_modified, started)
     if done is not None:
         return done
-    if obj.size > settings.max_input_bytes:
-        too_large = InputTooLargeError(
-            ref.uri,
-            f"object is {obj.size} bytes, above the limit of {settings.max_input_bytes} "
-            "bytes (MAX_INPUT_BYTES)",
-        )
+    limit = settings.limits.max_input_bytes
+    if limit is not None and obj.size > limit:
+        too_large = errors.too_large(ref.uri, obj.size, limit)
         return _reject(
             client, settings, ref, too_large, obj=obj, at=obj.last_modified, started=started
         )
 
     sid = layout.source_id(ref)
-    with tempfile.TemporaryDirectory(dir=settings.work_dir, prefix=WORK_DIR_PREFIX) as tmp:
-        work = Path(tmp)
+    keys = {r: layout.report_key(r, obj.ingest_date, sid) for r in reports.REPORT_NAMES}
+    rejected = upload.StreamingUpload(
+        client,
+        settings.output_bucket,
+        keys[reports.REJECTED_ROWS],
+        content_type=CSV_CONTENT_TYPE,
+    )
+    with scratch.folder(WORK_DIR_PREFIX, settings.work_dir) as work:
         try:
             result = pipeline.run_stream(
                 ranged.object_blocks(client, ref, obj.size),
@@ -313,12 +339,20 @@ def process_object(client: Any, event: ObjectEvent, settings: Settings) -> Outco
                 name=ref.uri,
                 work_dir=work,
                 limits=settings.limits,
+                rejected_sink=rejected,
+                deadline=deadline.at if deadline else None,
             )
-        except errors.InputFileError as exc:
+        except Exception as exc:
+            rejected.abort()
+            if isinstance(exc, errors.TimeBudgetError) and deadline and not deadline.final:
+                raise
+            error = input_error(client, ref, exc)
+            if error is None:
+                raise
             return _reject(
-                client, settings, ref, exc, obj=obj, at=obj.last_modified, started=started
+                client, settings, ref, error, obj=obj, at=obj.last_modified, started=started
             )
-        keys = {r: layout.report_key(r, obj.ingest_date, sid) for r in reports.REPORT_NAMES}
+        rejected.complete()
         _upload_reports(client, settings.output_bucket, result.files, keys)
         duration = time.perf_counter() - started
         manifest = layout.manifest_key(sid, obj.last_modified)

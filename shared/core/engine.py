@@ -45,24 +45,29 @@ from typing import TextIO
 
 import polars as pl
 
-from shared.core import distinct, money, reports, rows, schema
+from shared.core import distinct, errors, money, quoting, reports, rows, schema
 from shared.core.framing import Chunk, Framer
 from shared.core.limits import Limits
 from shared.core.source import Header, Stream
 
 DEFAULT_CHUNK_BYTES = 8 << 20
+# Lines per chunk: what every line costs in columns (some 300 bytes across the frames of
+# ``analyse``) stays bounded for files of blank or tiny lines; a chunk of 8 MiB of
+# typical rows (~130 bytes) has about 65,000.
+DEFAULT_CHUNK_LINES = 1 << 18
 DEFAULT_WORKERS = max(2, min(8, os.cpu_count() or 2))  # chunk analysers (Polars frees the GIL)
 _WS = schema.WHITESPACE
-_PRICE_FAST = r"^[0-9]{1,12}(?:\.[0-9]{1,4})?$"
-_SCALE_DIGITS = 4  # prices and discount are read at 10^-4
-_HUNDRED_PERCENT = 100 * 10**_SCALE_DIGITS
-_PROFIT_EXPONENT = -10  # profit units: 10^-4 price x 10^-6 (discount / 100)
+_PRICE_FAST = r"^[0-9]{1,12}(?:\.[0-9]{1,8})?$"
+_PRICE_FAST_DIGITS = 20
+_PRICE_SCALE = 8  # prices are read at 10^-8
+_DISCOUNT_SCALE = 4  # discount percentages at 10^-4
+_HUNDRED_PERCENT = 100 * 10**_DISCOUNT_SCALE
+_PROFIT_EXPONENT = -(_PRICE_SCALE + 2 + _DISCOUNT_SCALE)  # 10^-8 price x discount / 100
 _MAX_QUANTITY = 10**6 - 1
-# |(L*(10^6-D) - C*10^6) * Q| < 10^16 * 10^6 * 10^6 = 10^28 per fast row, so an Int128
-# sum stays exact for 10^10 rows, far more than one run reads.
-_QUOTED_FIELD = r'"(?:[^"]|"")*"'
-_ANY_FIELD = rf'(?:{_QUOTED_FIELD}|[^,"]*)'
-_WELL_FORMED = rf"^{_ANY_FIELD}(?:,{_ANY_FIELD})*$"  # one complete RFC 4180 record
+# |(L*(10^6-D) - C*10^6) * Q| < 10^20 * 10^6 * 10^6 = 10^32 per fast row, so an Int128 sum
+# over at most 10^6 rows stays below 10^38 < 2^127: exact. Sums are taken over slices of
+# that many rows and added as Python integers.
+_SUM_ROWS = 10**6
 _BLANK_LINE = r"^[ \t\r\x0b\x0c,]*$"
 _SENTINELS = [chr(c) for c in range(1, 32) if chr(c) not in "\t\n\r"]
 _MISSING_TOKENS = sorted(schema.MISSING_SHIP_MODE_TOKENS)
@@ -70,6 +75,7 @@ _CATEGORICAL = ("ship_mode", "region", "category", "sub_category", "quantity", "
 _TEXT = ("region", "category", "sub_category")
 _LAST = "__last"
 _EXTRA = "__extra"
+TRUNCATED_FIELD_CHARS = 32  # a field of a rejected row past MAX_REJECTED_ROWS
 
 
 @dataclass
@@ -106,10 +112,12 @@ class ChunkResult:
 
 
 class Context:
-    """What every chunk of one run shares: the header's layout and the distinct sets."""
+    """What every chunk of one run shares: the header's layout, the limits, the sets."""
 
-    def __init__(self, header: Header) -> None:
+    def __init__(self, header: Header, limits: Limits) -> None:
         self.header = header
+        self.limits = limits
+        self.digits = limits.max_number_digits
         self.width = len(header.names)
         self.run = uuid.uuid4().hex
         self.sets = distinct.OrderSets()
@@ -119,6 +127,7 @@ class Context:
         self.names[self.width] = _EXTRA
         self.last = self.names[self.width - 1]
         self.projection = sorted(self.names)
+        self.reasons = _reasons(self.digits)
 
     def schema(self, cats: pl.Categories) -> dict[str, pl.DataType]:
         out: dict[str, pl.DataType] = {}
@@ -146,41 +155,36 @@ _BITS = [1 << i for i in range(distinct.MASK_BITS)]
 _DENSE_PAIRS = 512  # per-chunk categories up to which pair lookups use a dense table
 
 
-def _lookups(cats: pl.Categories) -> pl.DataFrame:
+def _lookups(cats: pl.Categories, digits: int) -> pl.DataFrame:
     """Per category code of this chunk: its trimmed text and the row rules' verdicts.
 
     Quantity: a positive integer (below 10^6 for the fast path); discount: a
     plain decimal of at most 100 (at most 4 decimals for the fast path), as a
-    count of 10^-4. Small dictionaries use the very functions of
+    count of 10^-4; ``long``: a plain decimal of more than ``digits`` digits,
+    which is neither. Small dictionaries use the very functions of
     ``rows.check_record``; large ones the same rules vectorised.
     """
     values = cats.to_series()
     if values.len() > _PYTHON_LOOKUPS:
-        return _lookups_vectorised(values)
-    text, nonblank, usable, quantity, discount, qvalid, dvalid = [], [], [], [], [], [], []
+        return _lookups_vectorised(values, digits)
+    columns: dict[str, list[object]] = {name: [] for name in _LOOKUP_SCHEMA}
     for raw in values.to_list():
         trimmed = (raw or "").strip(_WS)
-        text.append(trimmed)
-        nonblank.append(bool(trimmed))
-        usable.append(rows.usable_ship_mode(trimmed) is not None)
-        number = money.parse_positive_int(trimmed)
-        qvalid.append(number is not None)
-        quantity.append(number if number is not None and number <= _MAX_QUANTITY else None)
-        percent = money.parse_decimal(trimmed)
-        dvalid.append(percent is not None and percent <= money.HUNDRED)
-        discount.append(_scaled_percent(trimmed))
-    return pl.DataFrame(
-        {
-            "text": text,
-            "nonblank": nonblank,
-            "usable": usable,
-            "quantity": quantity,
-            "discount": discount,
-            "qvalid": qvalid,
-            "dvalid": dvalid,
-        },
-        schema=_LOOKUP_SCHEMA,
-    )
+        long = money.is_decimal(trimmed) and money.digits(trimmed) > digits
+        number = None if long else money.parse_positive_int(trimmed)
+        percent = None if long else money.parse_decimal(trimmed)
+        for name, value in (
+            ("text", trimmed),
+            ("nonblank", bool(trimmed)),
+            ("usable", rows.usable_ship_mode(trimmed) is not None),
+            ("quantity", number if number is not None and number <= _MAX_QUANTITY else None),
+            ("discount", None if long else _scaled_percent(trimmed)),
+            ("qvalid", number is not None),
+            ("dvalid", percent is not None and percent <= money.HUNDRED),
+            ("long", long),
+        ):
+            columns[name].append(value)
+    return pl.DataFrame(columns, schema=_LOOKUP_SCHEMA)
 
 
 _PYTHON_LOOKUPS = 4096
@@ -191,7 +195,7 @@ def _scaled_percent(text: str) -> int | None:
     percent = money.parse_decimal(text)
     if percent is None or percent > money.HUNDRED:
         return None
-    scaled = percent.scaleb(_SCALE_DIGITS)
+    scaled = percent.scaleb(_DISCOUNT_SCALE)
     return int(scaled) if scaled == scaled.to_integral_value() else None
 
 
@@ -203,34 +207,40 @@ _LOOKUP_SCHEMA = {
     "discount": pl.Int64,
     "qvalid": pl.Boolean,
     "dvalid": pl.Boolean,
+    "long": pl.Boolean,
 }
 
 
-def _lookups_vectorised(values: pl.Series) -> pl.DataFrame:
+def _lookups_vectorised(values: pl.Series, digits: int) -> pl.DataFrame:
     trimmed = values.str.strip_chars(_WS)
-    quantity = pl.when(trimmed.str.contains(r"^[0-9]+$")).then(
+    decimal = trimmed.str.contains(r"^[0-9]+(?:\.[0-9]+)?$").fill_null(False)
+    long = decimal & (trimmed.str.count_matches("[0-9]") > digits).fill_null(False)
+    quantity = pl.when(trimmed.str.contains(r"^[0-9]+$") & ~long).then(
         trimmed.cast(pl.UInt64, strict=False)
     )
-    discount = pl.when(trimmed.str.contains(r"^[0-9]{1,3}(?:\.[0-9]{1,4})?$")).then(
-        trimmed.cast(pl.Decimal(38, _SCALE_DIGITS), strict=False).to_physical()
+    discount = pl.when(trimmed.str.contains(r"^[0-9]{1,3}(?:\.[0-9]{1,4})?$") & ~long).then(
+        trimmed.cast(pl.Decimal(38, _DISCOUNT_SCALE), strict=False).to_physical()
     )
-    decimal = trimmed.str.contains(r"^[0-9]+(?:\.[0-9]+)?$").fill_null(False)
     return pl.select(
         text=trimmed.fill_null(""),
         nonblank=(trimmed.str.len_bytes() > 0).fill_null(False),
         usable=~trimmed.fill_null("").str.to_lowercase().is_in(_MISSING_TOKENS),
         quantity=pl.when(quantity.is_between(1, _MAX_QUANTITY)).then(quantity).cast(pl.Int64),
         discount=pl.when(discount <= _HUNDRED_PERCENT).then(discount).cast(pl.Int64),
-        qvalid=trimmed.str.contains(r"^[0-9]*[1-9][0-9]*$").fill_null(False),
+        qvalid=trimmed.str.contains(r"^[0-9]*[1-9][0-9]*$").fill_null(False) & ~long,
         dvalid=decimal
+        & ~long
         & (
             trimmed.str.strip_chars_start("0").str.contains(r"^(?:[0-9]{0,2}|100)(?:\.|$)")
             & ~trimmed.str.contains(r"^0*100\.[0-9]*[1-9]")
         ).fill_null(False),
+        long=long,
     )
 
 
-def _checked(frame: pl.DataFrame, look: pl.DataFrame, counted: pl.Series) -> pl.DataFrame:
+def _checked(
+    frame: pl.DataFrame, look: pl.DataFrame, counted: pl.Series, ctx: Context
+) -> pl.DataFrame:
     """Every row with ``ok`` (all rules pass, vectorised) and what the fast path needs."""
 
     def at(column: str, what: str) -> pl.Expr:
@@ -257,63 +267,106 @@ def _checked(frame: pl.DataFrame, look: pl.DataFrame, counted: pl.Series) -> pl.
             & at("region", "nonblank")
             & at("category", "nonblank")
             & at("sub_category", "nonblank")
-            & pl.col("cost_price").str.contains(_PRICE_FAST)
-            & pl.col("list_price").str.contains(_PRICE_FAST)
+            & _fast_price("cost_price", ctx.digits)
+            & _fast_price("list_price", ctx.digits)
             & quantity.is_not_null()
             & discount.is_not_null()
         ).fill_null(False),
     )
 
 
+def _fast_price(column: str, digits: int) -> pl.Expr:
+    """A price the fast path reads exactly at 10^-8 (and within ``MAX_NUMBER_DIGITS``)."""
+    fast = pl.col(column).str.contains(_PRICE_FAST)
+    if digits < _PRICE_FAST_DIGITS:
+        fast = fast & (pl.col(column).str.count_matches("[0-9]") <= digits)
+    return fast
+
+
 _SPACE = "[ \\t\\r\\n\\x0B\\x0C]"
 _DECIMAL_FIELD = rf"^{_SPACE}*[0-9]+(?:\.[0-9]+)?{_SPACE}*$"  # a decimal once trimmed
-_REASONS = (
-    *((schema.REASON_BLANK[c], f"b_{c}") for c in schema.NON_BLANK_COLUMNS),
-    (schema.REASON_COST_PRICE, "b_cost"),
-    (schema.REASON_LIST_PRICE, "b_list"),
-    (schema.REASON_QUANTITY, "b_quantity"),
-    (schema.REASON_DISCOUNT, "b_discount"),
-)
+_NUMBER_FLAGS = {
+    "cost_price": ("cost", schema.REASON_COST_PRICE),
+    "list_price": ("list", schema.REASON_LIST_PRICE),
+    "quantity": ("quantity", schema.REASON_QUANTITY),
+    "discount_percent": ("discount", schema.REASON_DISCOUNT),
+}
+
+
+def _reasons(digits: int) -> tuple[tuple[str, str], ...]:
+    """(reason, flag column of ``_reject_plain``) in the order ``rows.check_record`` checks:
+    each number column is either not a valid value (``b_``) or too long (``l_``)."""
+    reasons = [(schema.REASON_BLANK[c], f"b_{c}") for c in schema.NON_BLANK_COLUMNS]
+    for column, (flag, reason) in _NUMBER_FLAGS.items():
+        reasons += [(reason, f"b_{flag}"), (schema.reason_digits(column, digits), f"l_{flag}")]
+    return tuple(reasons)
 
 
 def _reject_plain(
-    bad: pl.DataFrame, look: pl.DataFrame, chunk: Chunk, result: ChunkResult
+    bad: pl.DataFrame, look: pl.DataFrame, chunk: Chunk, ctx: Context, result: ChunkResult
 ) -> pl.Series:
     """Reasons of quote-free rows with the right field count that fail a rule, vectorised
     (the rules of ``rows.check_record``; blank records are counted as skipped); returns
     the idx left for the exact path: valid rows beyond the fast path's number ranges,
-    and lines with a CR or NUL inside."""
+    and lines with a NUL inside."""
 
-    def broken(column: str, what: str) -> pl.Expr:
-        return ~pl.lit(look.get_column(what)).gather(pl.col(column)).fill_null(False)
+    def at(column: str, what: str) -> pl.Expr:
+        return pl.lit(look.get_column(what)).gather(pl.col(column)).fill_null(False)
+
+    def decimal(column: str) -> pl.Expr:
+        return pl.col(column).str.contains(_DECIMAL_FIELD).fill_null(False)
+
+    def long(column: str) -> pl.Expr:
+        return decimal(column) & (pl.col(column).str.count_matches("[0-9]") > ctx.digits)
 
     flags = bad.select(
         "idx",
         "line",
         b_order_id=(pl.col("oid").str.len_bytes() == 0).fill_null(True),
-        b_region=broken("region", "nonblank"),
-        b_category=broken("category", "nonblank"),
-        b_sub_category=broken("sub", "nonblank"),
-        b_cost=~pl.col("cost_price").str.contains(_DECIMAL_FIELD).fill_null(False),
-        b_list=~pl.col("list_price").str.contains(_DECIMAL_FIELD).fill_null(False),
-        b_quantity=broken("qc", "qvalid"),
-        b_discount=broken("dc", "dvalid"),
-        odd=pl.col("line").str.contains("[\r\x00]"),
+        b_region=~at("region", "nonblank"),
+        b_category=~at("category", "nonblank"),
+        b_sub_category=~at("sub", "nonblank"),
+        b_cost=~decimal("cost_price"),
+        l_cost=long("cost_price"),
+        b_list=~decimal("list_price"),
+        l_list=long("list_price"),
+        b_quantity=~at("qc", "qvalid") & ~at("qc", "long"),
+        l_quantity=at("qc", "long"),
+        b_discount=~at("dc", "dvalid") & ~at("dc", "long"),
+        l_discount=at("dc", "long"),
+        odd=pl.col("line").str.contains("\x00", literal=True),
         blank=pl.col("line").str.contains(_BLANK_LINE),
     )
-    names = [column for _, column in _REASONS]
+    names = [column for _, column in ctx.reasons]
     failing = pl.any_horizontal(names) & ~pl.col("odd") & ~pl.col("blank")
     counts = result.counts
     counts.rows_skipped_blank += int(flags.get_column("blank").sum())
     first = chunk.first_line
     for idx, line, *found in flags.filter(failing).select("idx", "line", *names).iter_rows():
-        reasons = [reason for (reason, _), hit in zip(_REASONS, found, strict=True) if hit]
+        reasons = [reason for (reason, _), hit in zip(ctx.reasons, found, strict=True) if hit]
         counts.rows_rejected += 1
         counts.rejects_by_reason.update(reasons)
         result.rejected.append(
             (first + idx, schema.REASON_SEPARATOR.join(reasons), tuple(line.split(",")))
         )
     return flags.filter(~failing & ~pl.col("blank")).get_column("idx")
+
+
+def _reject_field_count(plain: pl.DataFrame, chunk: Chunk, result: ChunkResult) -> None:
+    """Quote-free lines (no CR) without the header's field count: blank ones (whitespace and
+    commas only) are skipped, the others rejected, their fields split at the commas (what
+    the csv module reads from such a line)."""
+    blank = plain.get_column("line").is_null() | plain.get_column("line").str.contains(_BLANK_LINE)
+    counts = result.counts
+    counts.rows_skipped_blank += int(blank.sum())
+    bad = plain.filter(~blank)
+    if not bad.height:
+        return
+    counts.rows_rejected += bad.height
+    counts.rejects_by_reason[schema.REASON_FIELD_COUNT] += bad.height
+    first = chunk.first_line
+    for idx, line in bad.select("idx", "line").iter_rows():
+        result.rejected.append((first + idx, schema.REASON_FIELD_COUNT, tuple(line.split(","))))
 
 
 def _counted_plain(fields: pl.DataFrame, lines: pl.Series, ctx: Context) -> pl.Series:
@@ -344,7 +397,7 @@ def _quoted_fields(
     line has the header's field count.
     """
     texts = lines.gather(idx)
-    well_formed = texts.str.contains(_WELL_FORMED)
+    well_formed = texts.str.contains(quoting.WELL_FORMED)
     others = idx.filter(~well_formed)
     idx = idx.filter(well_formed)
     text = "\n".join(texts.filter(well_formed).to_list())
@@ -400,10 +453,11 @@ def _account_fast(
         - _scaled("cost_price") * _HUNDRED_PERCENT
     ) * pl.col("q")
     text = look.get_column("text")
-    by_region = fast.group_by("region").agg(profit.sum())
-    for code, total in by_region.iter_rows():
-        name = text[code]
-        result.scaled_profit[name] = result.scaled_profit.get(name, 0) + int(total)
+    for offset in range(0, fast.height, _SUM_ROWS):
+        by_region = fast.slice(offset, _SUM_ROWS).group_by("region").agg(profit.sum())
+        for code, total in by_region.iter_rows():
+            name = text[code]
+            result.scaled_profit[name] = result.scaled_profit.get(name, 0) + int(total)
     sub, sub_overflow = _pair_masks(fast, "sub", distinct.SUB, ctx, look)
     ship, ship_overflow = _pair_masks(fast, "ship", distinct.SHIP, ctx, look)
     overflow = [f for f in (sub_overflow, ship_overflow) if f is not None]
@@ -413,7 +467,7 @@ def _account_fast(
 
 
 def _scaled(column: str) -> pl.Expr:
-    return pl.col(column).cast(pl.Decimal(38, _SCALE_DIGITS)).to_physical()
+    return pl.col(column).cast(pl.Decimal(38, _PRICE_SCALE)).to_physical()
 
 
 def _exact(chunk: Chunk, slow: list[int], ctx: Context, result: ChunkResult) -> pl.DataFrame:
@@ -434,37 +488,34 @@ def _exact(chunk: Chunk, slow: list[int], ctx: Context, result: ChunkResult) -> 
             texts = [singles[start] or ""]
         else:
             texts = [t or "" for t in chunk.lines.slice(start, end - start + 1).to_list()]
-        first = chunk.first_line + start
-        if malformed:
-            records = iter([rows.Record(first, ["\n".join(texts)], malformed=True)])
-        else:
-            records = rows.parse_run(first, texts)
-        for record in records:
-            outcome: rows.ValidRow | rows.RejectedRow
-            if record.malformed:
-                outcome = rows.RejectedRow(
-                    record.line, (schema.REASON_MALFORMED,), tuple(record.fields)
-                )
-            elif rows.is_blank_record(record.fields):
-                counts.rows_skipped_blank += 1
-                continue
-            else:
-                outcome = rows.check_record(record.fields, ctx.width, header.index, record.line)
-            if isinstance(outcome, rows.RejectedRow):
-                counts.rows_rejected += 1
-                counts.rejects_by_reason.update(outcome.reasons)
-                result.rejected.append((outcome.line, outcome.reason, outcome.fields))
-                continue
-            counts.rows_valid += 1
-            region = outcome.region
-            result.exact_profit[region] = money.add(
-                result.exact_profit.get(region, Decimal(0)), outcome.profit
+        record = rows.read_record(chunk.first_line + start, texts, malformed)
+        outcome: rows.ValidRow | rows.RejectedRow
+        if record.malformed:
+            outcome = rows.RejectedRow(
+                record.line, (schema.REASON_MALFORMED,), tuple(record.fields)
             )
-            found[distinct.SUB].append((outcome.category, outcome.sub_category))
-            oids[distinct.SUB].append(outcome.order_id)
-            if outcome.ship_mode is not None:
-                found[distinct.SHIP].append((outcome.category, outcome.ship_mode))
-                oids[distinct.SHIP].append(outcome.order_id)
+        elif rows.is_blank_record(record.fields):
+            counts.rows_skipped_blank += 1
+            continue
+        else:
+            outcome = rows.check_record(
+                record.fields, ctx.width, header.index, record.line, ctx.digits
+            )
+        if isinstance(outcome, rows.RejectedRow):
+            counts.rows_rejected += 1
+            counts.rejects_by_reason.update(outcome.reasons)
+            result.rejected.append((outcome.line, outcome.reason, outcome.fields))
+            continue
+        counts.rows_valid += 1
+        region = outcome.region
+        result.exact_profit[region] = money.add(
+            result.exact_profit.get(region, Decimal(0)), outcome.profit
+        )
+        found[distinct.SUB].append((outcome.category, outcome.sub_category))
+        oids[distinct.SUB].append(outcome.order_id)
+        if outcome.ship_mode is not None:
+            found[distinct.SHIP].append((outcome.category, outcome.ship_mode))
+            oids[distinct.SHIP].append(outcome.order_id)
     frames = []
     overflow = []
     for kind in distinct.KINDS:
@@ -509,46 +560,47 @@ def analyse(chunk: Chunk, ctx: Context) -> ChunkResult:
         raise RuntimeError(
             f"internal error: {fields.height} CSV rows but {total} lines in chunk {chunk.index}"
         )
-    # Lines the plain path must not take: quoted ones and those of multi-line groups.
+    # Lines the plain path must not take: those of groups (multi-line records, opening
+    # lines cut as malformed), quoted ones (read again with quoting on, or exactly) and
+    # lines with a CR (the exact path tells a CR inside quotes from a bare one).
     grouped = pl.repeat(False, total, eager=True)
     if chunk.groups:
         grouped.scatter([i for g in chunk.groups for i in range(g.start, g.end + 1)], True)
-    special = grouped if chunk.quoted is None else grouped | chunk.quoted
-    look = _lookups(cats)
+    cr = lines.str.contains("\r", literal=True).fill_null(False)
+    special = grouped | cr if chunk.quoted is None else grouped | cr | chunk.quoted
+    look = _lookups(cats, ctx.digits)
     counted = _counted_plain(fields, lines, ctx) & ~special
-    checked = _checked(fields, look, counted).with_columns(
-        idx=pl.int_range(total, dtype=pl.UInt32), line=lines, counted=counted
+    checked = _checked(fields, look, counted, ctx).with_columns(
+        idx=pl.int_range(total, dtype=pl.UInt32), line=lines, counted=counted, special=special
     )
-    fast = [checked.filter("ok").drop("idx", "line", "counted")]
+    fast = [checked.filter("ok").drop("idx", "line", "counted", "special")]
     rest = checked.filter(~pl.col("ok"))
-    slow = pl.concat(
-        [
-            rest.filter(~pl.col("counted")).get_column("idx"),
-            _reject_plain(rest.filter("counted"), look, chunk, result),
-        ]
-    )
+    _reject_field_count(rest.filter(~pl.col("counted") & ~pl.col("special")), chunk, result)
+    slow = [
+        _reject_plain(rest.filter("counted"), look, chunk, ctx, result),
+        (cr & ~grouped).arg_true(),
+    ]
     if chunk.quoted is not None:
-        quoted = (chunk.quoted & ~grouped).arg_true()
+        quoted = (chunk.quoted & ~grouped & ~cr).arg_true()
         values, counted, others = _quoted_fields(lines, quoted, ctx, cats)
         if values.height:
-            look = _lookups(cats)  # the quoted values may have added categories
-            again = _checked(values, look, counted).with_columns(idx=values.get_column("idx"))
+            look = _lookups(cats, ctx.digits)  # the quoted values may have added categories
+            again = _checked(values, look, counted, ctx).with_columns(idx=values.get_column("idx"))
             fast.append(again.filter("ok").drop("idx"))
             others = pl.concat([others, again.filter(~pl.col("ok")).get_column("idx")])
-        slow = pl.concat([slow.filter(~special.gather(slow)), others.cast(pl.UInt32)])
-    elif chunk.groups:
-        slow = slow.filter(~special.gather(slow))
+        slow.append(others)
+    slow_idx = pl.concat([idx.cast(pl.UInt32) for idx in slow])
     frames = []
     good = pl.concat(fast, how="vertical_relaxed") if len(fast) > 1 else fast[0]
     if good.height:
         frames.append(_account_fast(good, ctx, look, result))
-    if slow.len():
-        texts = lines.gather(slow)
+    if slow_idx.len():
+        texts = lines.gather(slow_idx)
         blank = texts.is_null() | texts.str.contains(_BLANK_LINE)
         result.counts.rows_skipped_blank += int(blank.sum())
-        slow = slow.filter(~blank).sort()
-    if slow.len() or chunk.groups:
-        frames.append(_exact(chunk, slow.to_list(), ctx, result))
+        slow_idx = slow_idx.filter(~blank).sort()
+    if slow_idx.len() or chunk.groups:
+        frames.append(_exact(chunk, slow_idx.to_list(), ctx, result))
     result.rejected.sort(key=lambda rejected: rejected[0])
     frames = [f for f in frames if f.height]
     if frames:
@@ -573,6 +625,7 @@ class Summary:
     rows_rejected: int
     rows_skipped_blank: int
     rejects_by_reason: dict[str, int]
+    rejected_rows_truncated: int  # rejected rows past MAX_REJECTED_ROWS: fields cut
     duration_seconds: float
 
     def as_dict(self) -> dict[str, object]:
@@ -588,6 +641,8 @@ class _Totals:
         self.scaled: dict[str, int] = {}
         self.exact: dict[str, Decimal] = {}
         self.writer = reports.csv_writer(rejected)
+        self.written = 0  # rejected rows so far
+        self.truncated = 0
 
     def add(self, result: ChunkResult) -> None:
         self.counts.add(result.counts)
@@ -598,8 +653,14 @@ class _Totals:
         if result.orders is not None or result.pairs is not None:
             orders = result.orders if result.orders is not None else _NO_ORDERS
             self.ctx.sets.add(orders, result.pairs)
+        keep = self.ctx.limits.max_rejected_rows
         for line, reason, fields in result.rejected:
-            self.writer.writerow((line, reason, *fields))
+            self.written += 1
+            kept = fields
+            if self.written > keep:  # line and reason stay; a header's width of short fields
+                self.truncated += 1
+                kept = tuple(f[:TRUNCATED_FIELD_CHARS] for f in fields[: self.ctx.width])
+            self.writer.writerow((line, reason, *map(reports.cell, kept)))
 
     def reports(self) -> reports.Reports:
         profit = dict(self.exact)
@@ -648,13 +709,25 @@ def _produce(chunks: Iterator[Chunk], out: queue.Queue[object], stop: threading.
             continue
 
 
+def _check_deadline(deadline: float | None, stream: Stream, totals: _Totals) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise errors.TimeBudgetError(
+            stream.name,
+            "processing did not finish within the time budget of the function's timeout: "
+            f"stopped after {totals.counts.rows_read + totals.counts.rows_skipped_blank} "
+            f"records and {stream.counters.data_bytes} bytes read",
+        )
+
+
 def analyze(
     stream: Stream,
     rejected: TextIO,
     *,
     limits: Limits | None = None,
     chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    chunk_lines: int = DEFAULT_CHUNK_LINES,
     workers: int = DEFAULT_WORKERS,
+    deadline: float | None = None,
 ) -> tuple[reports.Reports, Summary]:
     """Compute the reports of an opened input; write rejected rows (no header) to ``rejected``.
 
@@ -663,13 +736,21 @@ def analyze(
     chunk order. At most ``workers + 2`` chunks are in flight. Raises the
     ``InputFileError`` the stream raises (``InvalidUtf8Error``, gzip errors,
     size limits) after part of the rejected rows may have been written: the
-    caller discards them.
+    caller discards them. Past ``deadline`` (``time.monotonic()``), checked as
+    each chunk is merged, it raises ``TimeBudgetError``.
     """
     started = time.perf_counter()
     limits = limits or Limits()
-    ctx = Context(stream.header)
+    ctx = Context(stream.header, limits)
     totals = _Totals(ctx, rejected)
-    framer = Framer(stream.name, stream.first_line, stream.offset, limits, chunk_bytes)
+    framer = Framer(
+        stream.name,
+        stream.first_line,
+        stream.offset,
+        limits,
+        chunk_bytes=chunk_bytes,
+        chunk_lines=chunk_lines,
+    )
     inbox: queue.Queue[object] = queue.Queue(maxsize=2)
     stop = threading.Event()
     producer = threading.Thread(
@@ -689,8 +770,10 @@ def analyze(
                 pending.append(pool.submit(analyse, item, ctx))
                 while len(pending) > max(1, workers) or (pending and pending[0].done()):
                     totals.add(pending.popleft().result())
+                    _check_deadline(deadline, stream, totals)
             while pending:
                 totals.add(pending.popleft().result())
+                _check_deadline(deadline, stream, totals)
     finally:
         stop.set()
         for future in pending:
@@ -709,6 +792,7 @@ def analyze(
         rows_rejected=counts.rows_rejected,
         rows_skipped_blank=counts.rows_skipped_blank,
         rejects_by_reason=dict(sorted(counts.rejects_by_reason.items())),
+        rejected_rows_truncated=totals.truncated,
         duration_seconds=round(time.perf_counter() - started, 3),
     )
     return result, summary

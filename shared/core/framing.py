@@ -4,20 +4,22 @@ Where one record ends is decided here, once, by a rule that depends only on
 the bytes (never on where a read or a chunk happened to end), so every chunk
 size gives the same records:
 
-* A record is one physical line, unless the line has an odd number of double
-  quotes: then it opens a quoted field with a line break (RFC 4180), and the
-  record runs to the next line with an odd number of quotes (a *group*).
-* Resynchronisation: a group longer than ``max_record_bytes`` (counted as
-  line lengths without terminators, plus one per line break) ends at the line
-  where it passes the limit; it is one malformed record, and the next line
-  starts afresh. A stray quote therefore costs at most that many bytes of
-  records, never the rest of the file.
-* A group still open at the end of the data runs to the end (the csv module
-  reads it as it stands).
+* A record is one physical line, unless the line, read from the start of a
+  record, ends inside a quoted field (``quoting.OPENS``: a field that starts with
+  a quote and is not closed on the line). Then the record runs to the first
+  later line that, read from inside the quoted field, ends outside it
+  (``quoting.CLOSES``), if that line ends at most ``max_record_bytes`` after the
+  record began (line lengths without terminators, plus one per line break).
+* Resynchronisation: when there is no such line (the quote is never closed
+  within the limit, or before the end of the data), the opening line alone is
+  one malformed record and reading starts afresh on the next line. A stray
+  quote therefore costs one line, never the rest of the file.
 
-Each chunk is validated as UTF-8 (so ``InvalidUtf8Error`` carries the offset
-in the decompressed stream) and split into physical lines with Polars, which
-the engine reuses.
+Chunks hold at most about ``chunk_bytes`` and ``chunk_lines`` (memory per line
+is what a file of blank lines would otherwise make grow); a line longer than
+``max_line_bytes`` is a ``LineTooLongError``. Each chunk is validated as UTF-8
+(so ``InvalidUtf8Error`` carries the offset in the decompressed stream) and
+split into physical lines with Polars, which the engine reuses.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from shared.core import errors
+from shared.core import errors, quoting
 from shared.core.limits import Limits
 from shared.core.source import check_utf8
 
@@ -94,57 +96,84 @@ def find_groups(
 ) -> tuple[pl.Series | None, list[Group], int | None]:
     """Apply the record rule to the lines of a chunk that starts at a record boundary.
 
-    Returns the quote flags (None when no line has a quote), the groups, and
-    the first line of a group still open at the end (None if there is none, or
-    if ``final``: then the open group runs to the last line).
+    Returns the quote flags (None when no line has a quote), the groups (multi-line
+    records, and opening lines cut as malformed), and the first line of a record
+    that cannot be decided without the bytes after the chunk (None if there is
+    none; never when ``final``, the chunk ending at the end of the data).
     """
     quoted = lines.str.contains('"', literal=True).fill_null(False)
     if not quoted.any():
         return None, [], None
     candidates = quoted.arg_true()
-    odd_flags = lines.gather(candidates).str.count_matches('"', literal=True) % 2 == 1
-    odd = candidates.filter(odd_flags).to_list()
-    if not odd:
+    texts = lines.gather(candidates)
+    openers = candidates.filter(texts.str.contains(quoting.OPENS)).to_list()
+    if not openers:
         return quoted, [], None
-    sizes = lines.str.len_bytes().fill_null(0).cast(pl.Int64) + 1
-    ends = sizes.cum_sum()
-    total = len(lines)
+    closers = candidates.filter(texts.str.contains(quoting.CLOSES)).to_list()
+    ends = (lines.str.len_bytes().fill_null(0).cast(pl.Int64) + 1).cum_sum().to_list()
     groups: list[Group] = []
-    k = 0
-    while k < len(odd):
-        first = odd[k]
-        begin = int(ends[first]) - int(sizes[first])
-        past_limit = int(ends.search_sorted(begin + max_record_bytes, side="right"))
-        closer = odd[k + 1] if k + 1 < len(odd) else None
-        if closer is not None and closer < past_limit:
+    done = 0  # lines before this one are decided
+    for first in openers:
+        if first < done:
+            continue  # inside the record of an earlier opener
+        begin = ends[first - 1] if first else 0
+        k = bisect.bisect_right(closers, first)
+        closer = closers[k] if k < len(closers) else None
+        if closer is not None and ends[closer] - begin <= max_record_bytes:
             groups.append(Group(first, closer, malformed=False))
-            k += 2
-        elif past_limit < total:
-            groups.append(Group(first, past_limit, malformed=True))
-            k = bisect.bisect_right(odd, past_limit)
-        elif final:
-            groups.append(Group(first, total - 1, malformed=False))
-            break
-        else:
+            done = closer + 1
+        elif closer is not None or final or ends[-1] - begin >= max_record_bytes:
+            groups.append(Group(first, first, malformed=True))
+            done = first + 1
+        else:  # a closing line could still come, within the limit, after this chunk
             return quoted, groups, first
     return quoted, groups, None
 
 
+def _cap_lines(data: bytes, end: int, cap: int) -> int:
+    """The end of the first ``cap`` lines of ``data[:end]`` (``end`` if it has no more)."""
+    if data.count(b"\n", 0, end) <= cap:
+        return end
+    low, high = 0, end  # the first position p with cap line breaks in data[:p]
+    while low < high:
+        mid = (low + high) // 2
+        if data.count(b"\n", 0, mid) >= cap:
+            high = mid
+        else:
+            low = mid + 1
+    return low
+
+
 class Framer:
-    """Turns plain blocks (after the header) into chunks of about ``chunk_bytes``."""
+    """Turns plain blocks (after the header) into chunks of about ``chunk_bytes`` and at
+    most ``chunk_lines`` lines (more only while one record needs them)."""
 
     def __init__(
-        self, name: str, first_line: int, offset: int, limits: Limits, chunk_bytes: int
+        self,
+        name: str,
+        first_line: int,
+        offset: int,
+        limits: Limits,
+        *,
+        chunk_bytes: int,
+        chunk_lines: int,
     ) -> None:
         self.name = name
         self.first_line = first_line
         self.offset = offset
         self.limits = limits
         self.chunk_bytes = max(1, chunk_bytes)
+        self.chunk_lines = max(1, chunk_lines)
+
+    def _too_long(self, line: int) -> errors.LineTooLongError:
+        limit = self.limits.max_line_bytes
+        return errors.LineTooLongError(
+            self.name, f"line {line} is longer than {limit} bytes (MAX_LINE_BYTES)"
+        )
 
     def chunks(self, blocks: Iterator[bytes]) -> Iterator[Chunk]:
         pending = b""  # not yet emitted; always starts at a record boundary
-        need = self.chunk_bytes
+        need, cap = self.chunk_bytes, self.chunk_lines
         exhausted = False
         index = 0
         while True:
@@ -163,20 +192,22 @@ class Framer:
             cut = len(buf) if exhausted else buf.rfind(b"\n") + 1
             if cut == 0:  # no line break yet: a line longer than what we hold
                 if len(buf) > self.limits.max_line_bytes:
-                    raise errors.LineTooLongError(
-                        self.name,
-                        f"line {self.first_line} is longer than {self.limits.max_line_bytes} bytes",
-                    )
+                    raise self._too_long(self.first_line)
                 pending, need = buf, len(buf) + self.chunk_bytes
                 continue
+            cut = _cap_lines(buf, cut, cap)
             piece, rest = buf[:cut], buf[cut:]
             check_utf8(self.name, piece, self.offset)
             lines = read_lines(piece)
-            quoted, groups, open_from = find_groups(lines, exhausted, self.limits.max_record_bytes)
+            too_long = lines.str.len_bytes().fill_null(0) > self.limits.max_line_bytes
+            if too_long.any():
+                raise self._too_long(self.first_line + int(too_long.arg_true()[0]))
+            final = exhausted and not rest
+            quoted, groups, open_from = find_groups(lines, final, self.limits.max_record_bytes)
             if open_from is not None:
                 start = _line_start(piece, len(lines) - open_from)
-                if start == 0:  # one open record fills the piece: read on
-                    pending, need = buf, len(buf) + self.chunk_bytes
+                if start == 0:  # one undecided record fills the piece: read on
+                    pending, need, cap = buf, len(buf) + self.chunk_bytes, cap + self.chunk_lines
                     continue
                 piece, rest = piece[:start], piece[start:] + rest
                 lines = lines.slice(0, open_from)
@@ -193,4 +224,4 @@ class Framer:
             index += 1
             self.first_line += len(lines)
             self.offset += len(piece)
-            pending, need = rest, self.chunk_bytes
+            pending, need, cap = rest, self.chunk_bytes, self.chunk_lines

@@ -21,6 +21,16 @@ CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 
 
+def is_decimal(text: str) -> bool:
+    """Whether ``text`` is a plain non-negative decimal (digits, optional fraction)."""
+    return _DECIMAL_RE.fullmatch(text) is not None
+
+
+def digits(text: str) -> int:
+    """How many digits a plain decimal string has (leading zeros and decimals count)."""
+    return len(text) - text.count(".")
+
+
 def parse_decimal(text: str) -> Decimal | None:
     """The value of a plain non-negative decimal string, or None if it is not one."""
     if not _DECIMAL_RE.fullmatch(text):

@@ -9,19 +9,22 @@ construction.
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
-import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from shared import __version__
-from shared.core import engine, reports, source
+from shared.core import engine, errors, reports, scratch, source
 from shared.core.limits import Limits
 
 SUMMARY_FILE = "summary.json"
+STAGING_PREFIX = "orders-"  # the staging folder: orders-<pid>-<random> (``scratch``)
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,8 @@ class Result:
 
 
 def _rejected_header(header: tuple[str, ...]) -> bytes:
-    return reports.to_csv((*reports.COLUMNS[reports.REJECTED_ROWS], *header), [])
+    names = (reports.cell(name) for name in header)
+    return reports.to_csv((*reports.COLUMNS[reports.REJECTED_ROWS], *names), [])
 
 
 def run_file(
@@ -49,8 +53,13 @@ def run_file(
 ) -> Result:
     """Analyse the local file ``input_path`` and write its outputs into ``output_dir``.
 
-    See ``run_stream``; ``name`` defaults to the path.
+    See ``run_stream``; ``name`` defaults to the path. A file above
+    ``limits.max_input_bytes`` is refused before it is read, as the Lambda does.
     """
+    limits = limits or Limits()
+    size = input_path.stat().st_size
+    if limits.max_input_bytes is not None and size > limits.max_input_bytes:
+        raise errors.too_large(name or str(input_path), size, limits.max_input_bytes)
     return run_stream(
         source.file_blocks(input_path),
         output_dir,
@@ -69,32 +78,38 @@ def run_stream(
     work_dir: Path | None = None,
     limits: Limits | None = None,
     chunk_bytes: int = engine.DEFAULT_CHUNK_BYTES,
+    rejected_sink: io.RawIOBase | None = None,
+    deadline: float | None = None,
 ) -> Result:
     """Analyse the input whose raw (possibly gzipped) bytes ``raw`` yields, in one pass.
 
     Raises ``shared.core.errors.InputFileError`` for a file-level problem, in
     which case nothing is written to ``output_dir``. ``name`` is how the input
     is called in messages and the summary (a path, ``-`` for stdin, an S3 URI);
-    ``work_dir`` holds the outputs while they are written (only they: the input
-    is never copied), so a failed run leaves nothing behind.
+    a staging folder in ``work_dir`` (default: the system's temporary folder)
+    holds the outputs while they are written (only they: the input is never
+    copied), so a failed run leaves nothing behind; a killed run's staging
+    folder is removed by the next run (``scratch``). With ``rejected_sink``,
+    ``rejected_rows.csv`` is written there instead (the Lambda streams it to S3:
+    its size is the file's choice), and ``Result.files`` has no entry for it.
+    Past ``deadline`` (``time.monotonic()``) it raises ``TimeBudgetError``.
     """
     started = time.perf_counter()
     limits = limits or Limits()
     blocks = iter(raw)
+    scratch.remove_stale(STAGING_PREFIX, work_dir)
     try:
-        with tempfile.TemporaryDirectory(dir=work_dir, prefix="orders-") as tmp:
-            staged = Path(tmp) / "out"
+        with scratch.folder(STAGING_PREFIX, work_dir) as tmp:
+            staged = tmp / "out"
             staged.mkdir()
             stream = source.open_stream(blocks, name, limits)
-            rejected_path = staged / reports.file_name(reports.REJECTED_ROWS)
-            with rejected_path.open("wb") as out:
-                out.write(_rejected_header(stream.header.names))
-            with rejected_path.open("a", encoding="utf-8", newline="") as rejected:
+            with _rejected_rows(staged, rejected_sink) as rejected:
+                rejected.write(_rejected_header(stream.header.names).decode("utf-8"))
                 result, summary = engine.analyze(
-                    stream, rejected, limits=limits, chunk_bytes=chunk_bytes
+                    stream, rejected, limits=limits, chunk_bytes=chunk_bytes, deadline=deadline
                 )
             for report in reports.ANALYTICS_REPORTS:
-                data = reports.to_csv(reports.COLUMNS[report], result.rows(report))
+                data = reports.to_csv(reports.COLUMNS[report], result.csv_rows(report))
                 (staged / reports.file_name(report)).write_bytes(data)
             summary_dict: dict[str, object] = {
                 **summary.as_dict(),
@@ -110,6 +125,24 @@ def run_stream(
     return Result(result, summary_dict, files, stream.header.names)
 
 
+@contextmanager
+def _rejected_rows(staged: Path, sink: io.RawIOBase | None) -> Iterator[TextIO]:
+    """Where the rejected rows' CSV text goes: a staged file, or ``sink`` (left open)."""
+    if sink is None:
+        path = staged / reports.file_name(reports.REJECTED_ROWS)
+        with path.open("w", encoding="utf-8", newline="") as text:
+            yield text
+        return
+    buffered = io.BufferedWriter(sink, buffer_size=1 << 20)
+    text = io.TextIOWrapper(buffered, encoding="utf-8", newline="")
+    try:
+        yield text
+        text.flush()
+    finally:
+        text.detach()
+        buffered.detach()  # flushed, not closed: the caller completes or aborts the sink
+
+
 def _publish(staged: Path, output_dir: Path) -> dict[str, Path]:
     """Move the staged files into ``output_dir`` (created if needed), replacing old ones."""
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -117,6 +150,8 @@ def _publish(staged: Path, output_dir: Path) -> dict[str, Path]:
     names = [*reports.REPORT_NAMES, "summary"]
     for name in names:
         file = SUMMARY_FILE if name == "summary" else reports.file_name(name)
+        if not (staged / file).exists():
+            continue  # rejected rows written to a sink
         target = output_dir / file
         try:
             (staged / file).replace(target)

@@ -3,7 +3,16 @@
 Reports are computed from small aggregates (totals per region, distinct order
 counts per group), so everything here is plain Python over a handful of rows.
 CSV bytes come from one writer with fixed settings (``\\n`` line ends, minimal
-quoting), which is what makes a laptop run and a Lambda run byte-identical.
+quoting, and every value with a CR or LF quoted), which is what makes a laptop
+run and a Lambda run byte-identical.
+
+Reports are safe to open in a spreadsheet (OWASP "CSV injection"): a text
+value taken from the input that begins with ``=``, ``+``, ``-``, ``@``, a tab,
+a CR or ``'`` is written with a leading ``'`` (``cell``), in every report CSV
+and in ``rejected_rows.csv`` (its input fields and the input's header names).
+Values we compute (totals, counts, line numbers, reasons) are never changed.
+Removing the first character of every text cell that starts with ``'`` gives
+the value as read.
 """
 
 from __future__ import annotations
@@ -31,6 +40,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     REJECTED_ROWS: ("line", "reason"),
 }
 REPORT_NAMES: tuple[str, ...] = tuple(COLUMNS)
+# Columns whose values we compute: never escaped as spreadsheet formulas.
+COMPUTED_COLUMNS = frozenset({"total_profit", "order_count", "line", "reason"})
+# First characters that make a spreadsheet read a cell as a formula, and the escape itself.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
 ANALYTICS_REPORTS: tuple[str, ...] = REPORT_NAMES[:3]
 
 
@@ -47,8 +60,16 @@ class Reports:
     most_common_ship_mode_by_category: list[tuple[str, str, int]] = field(default_factory=list)
     orders_by_category_and_sub_category: list[tuple[str, str, int]] = field(default_factory=list)
 
+    def csv_rows(self, report: str) -> list[tuple[str, ...]]:
+        """Rows of one report as written to its CSV: text cells made spreadsheet-safe."""
+        numeric = [column in COMPUTED_COLUMNS for column in COLUMNS[report]]
+        return [
+            tuple(v if computed else cell(v) for v, computed in zip(row, numeric, strict=True))
+            for row in self.rows(report)
+        ]
+
     def rows(self, report: str) -> list[tuple[str, ...]]:
-        """Rows of one report as the strings written to its CSV."""
+        """Rows of one report as strings, values as read (``csv_rows``: as written)."""
         if report == MOST_PROFITABLE_REGION:
             return [(region, format_cents(total)) for region, total in self.most_profitable_region]
         if report == SHIP_MODE_BY_CATEGORY:
@@ -91,6 +112,11 @@ def most_common_ship_modes(counts: Iterable[tuple[str, str, int]]) -> list[tuple
     return sorted((c, m, n) for c, m, n in rows if n == best[c])
 
 
+def cell(value: str) -> str:
+    """An input value as a CSV cell: ``'`` first when it could run as a formula."""
+    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+
+
 def to_csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     """CSV bytes with the project's fixed dialect."""
     buf = io.StringIO()
@@ -101,12 +127,39 @@ def to_csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
 
 
 class RowWriter(Protocol):
-    """What ``csv.writer`` returns (typeshed keeps the class private)."""
+    """What ``csv_writer`` returns."""
 
     def writerow(self, row: Iterable[Any], /) -> Any: ...
     def writerows(self, rows: Iterable[Iterable[Any]], /) -> None: ...
 
 
+class _Writer:
+    """``csv.writer`` with ``\\n`` line ends and minimal quoting, except that a row with a CR
+    in a value is formatted here: the csv module (3.11) quotes only the line terminator's
+    characters, so a bare CR would be written unquoted and split the row for readers."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._csv = csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+
+    def writerow(self, row: Iterable[Any], /) -> None:
+        values = ["" if v is None else str(v) for v in row]
+        if not any("\r" in v for v in values):
+            self._csv.writerow(values)
+            return
+        self._stream.write(",".join(_quoted(v) for v in values) + "\n")
+
+    def writerows(self, rows: Iterable[Iterable[Any]], /) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def _quoted(value: str) -> str:
+    if any(c in value for c in ',"\r\n'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
 def csv_writer(stream: TextIO) -> RowWriter:
-    """A csv writer with the project's fixed dialect: ``\\n`` line ends, minimal quoting."""
-    return csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    """The project's one CSV writer: ``\\n`` line ends, minimal quoting, CR and LF quoted."""
+    return _Writer(stream)

@@ -11,11 +11,11 @@ tests compare them against an independent oracle.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from shared.core import money, schema
+from shared.core import money, quoting, schema
 from shared.core.schema import WHITESPACE
 
 
@@ -54,13 +54,29 @@ def is_blank_record(fields: list[str]) -> bool:
     return all(not f.strip(WHITESPACE) for f in fields)
 
 
+def _discount(text: str) -> Decimal | None:
+    percent = money.parse_decimal(text)
+    return percent if percent is not None and percent <= money.HUNDRED else None
+
+
+# Number column -> (its rule: the value or None, the reason when it fails), in reason order.
+_NUMBER_RULES: dict[str, tuple[Callable[[str], Decimal | int | None], str]] = {
+    "cost_price": (money.parse_decimal, schema.REASON_COST_PRICE),
+    "list_price": (money.parse_decimal, schema.REASON_LIST_PRICE),
+    "quantity": (money.parse_positive_int, schema.REASON_QUANTITY),
+    "discount_percent": (_discount, schema.REASON_DISCOUNT),
+}
+
+
 def check_record(
-    fields: list[str], width: int, index: dict[str, int], line: int
+    fields: list[str], width: int, index: dict[str, int], line: int, max_digits: int
 ) -> ValidRow | RejectedRow:
     """Apply the row rules to one non-blank record.
 
     ``width`` is the header's field count and ``index`` maps each required
-    (normalised) column to its position.
+    (normalised) column to its position; a number (cost, list price, quantity,
+    discount) of more than ``max_digits`` digits is rejected before its value is
+    computed, so no value is ever too large to be exact.
     """
     if len(fields) != width:
         # Values cannot be attributed to columns, so no other rule is checked.
@@ -70,29 +86,28 @@ def check_record(
         return fields[index[name]].strip(WHITESPACE)
 
     reasons = [schema.REASON_BLANK[name] for name in schema.NON_BLANK_COLUMNS if not value(name)]
-    cost = money.parse_decimal(value("cost_price"))
-    if cost is None:
-        reasons.append(schema.REASON_COST_PRICE)
-    list_price = money.parse_decimal(value("list_price"))
-    if list_price is None:
-        reasons.append(schema.REASON_LIST_PRICE)
-    qty = money.parse_positive_int(value("quantity"))
-    if qty is None:
-        reasons.append(schema.REASON_QUANTITY)
-    discount = money.parse_decimal(value("discount_percent"))
-    if discount is None or discount > money.HUNDRED:
-        reasons.append(schema.REASON_DISCOUNT)
+    numbers: dict[str, Decimal | int] = {}
+    for name, (rule, reason) in _NUMBER_RULES.items():
+        text = value(name)
+        if money.is_decimal(text) and money.digits(text) > max_digits:
+            reasons.append(schema.reason_digits(name, max_digits))
+            continue
+        number = rule(text)
+        if number is None:
+            reasons.append(reason)
+        else:
+            numbers[name] = number
     if reasons:
         return RejectedRow(line, tuple(reasons), tuple(fields))
-    assert cost is not None and list_price is not None and qty is not None
-    assert discount is not None
+    cost, list_price, qty, discount = (numbers[name] for name in schema.NUMBER_COLUMNS)
+    assert isinstance(qty, int)
     return ValidRow(
         order_id=value("order_id"),
         ship_mode=usable_ship_mode(value("ship_mode")),
         region=value("region"),
         category=value("category"),
         sub_category=value("sub_category"),
-        profit=money.line_profit(list_price, cost, discount, qty),
+        profit=money.line_profit(Decimal(list_price), Decimal(cost), Decimal(discount), qty),
     )
 
 
@@ -105,40 +120,19 @@ class Record:
     malformed: bool = False
 
 
-class _Lines:
-    """An iterator over physical lines that remembers what the current record consumed."""
-
-    def __init__(self, lines: Iterable[str]) -> None:
-        self._it = iter(lines)
-        self.consumed: list[str] = []
-
-    def __iter__(self) -> Iterator[str]:
-        return self
-
-    def __next__(self) -> str:
-        text = next(self._it)
-        self.consumed.append(text)
-        return text + "\n"
-
-
-def parse_run(first_line: int, lines: Iterable[str]) -> Iterator[Record]:
-    """RFC 4180 records from consecutive physical lines starting at 1-based ``first_line``.
-
-    Python's csv module does the parsing. A record it cannot parse becomes a
-    ``Record`` with ``malformed`` set and its raw text as the only field; parsing
-    resumes on the next line.
-    """
-    source = _Lines(lines)
-    line = first_line
-    while True:
-        reader = csv.reader(source, strict=False)
-        try:
-            for fields in reader:
-                yield Record(line, fields)
-                line += len(source.consumed)
-                source.consumed.clear()
-            return
-        except csv.Error:
-            yield Record(line, ["\n".join(source.consumed)], malformed=True)
-            line += len(source.consumed)
-            source.consumed.clear()
+def read_record(line: int, texts: list[str], malformed: bool = False) -> Record:
+    """The record framed from the physical lines ``texts`` (``framing``), starting on line
+    ``line``; one malformed record holding the raw text when framing cut it
+    (``malformed``), when it has a CR outside quotes, or when csv cannot read it as
+    exactly one record. Python's csv module reads the fields (the quote rule of
+    ``quoting`` is its own, ``strict=False``)."""
+    text = "\n".join(texts)
+    if malformed or quoting.has_bare_cr(text):
+        return Record(line, [text], malformed=True)
+    try:
+        records = list(csv.reader([t + "\n" for t in texts], strict=False))
+    except csv.Error:
+        records = []
+    if len(records) > 1 or (not records and text):
+        return Record(line, [text], malformed=True)
+    return Record(line, records[0] if records else [])

@@ -59,6 +59,13 @@ REASON_LIST_PRICE = "list_price: not a non-negative decimal"
 REASON_QUANTITY = "quantity: not a positive integer"
 REASON_DISCOUNT = "discount_percent: not a decimal from 0 to 100"
 REASON_SEPARATOR = "; "
+NUMBER_COLUMNS: tuple[str, ...] = ("cost_price", "list_price", "quantity", "discount_percent")
+
+
+def reason_digits(column: str, limit: int) -> str:
+    """The reason of a number with more than ``limit`` digits (``MAX_NUMBER_DIGITS``)."""
+    return f"{column}: more than {limit} digits"
+
 
 ALL_REASONS: tuple[str, ...] = (
     REASON_FIELD_COUNT,

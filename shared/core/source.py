@@ -5,7 +5,9 @@ GETs), it reaches the engine as an iterator of raw byte blocks. This module
 turns it into plain (decompressed) blocks: gzip is recognised by its magic
 bytes, whatever the name, and inflated as a stream in bounded pieces, so a
 gzip bomb costs neither memory nor disk; ``max_data_bytes`` stops it early.
-It then reads the header (the first non-blank line) and hands the rest on.
+Data that is another container or compression format (gzip inside gzip, xz,
+bzip2, zip, zstd, 7z) is named as such instead of failing as bad UTF-8. It
+then reads the header (the first non-blank line) and hands the rest on.
 Every file-level problem is an ``InputFileError``; the caller writes nothing
 for a file that raises one.
 """
@@ -13,18 +15,32 @@ for a file that raises one.
 from __future__ import annotations
 
 import csv
+import re
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from shared.core import errors, schema
+from shared.core import errors, quoting, schema
 from shared.core.limits import Limits
 from shared.core.schema import WHITESPACE
 
 GZIP_MAGIC = b"\x1f\x8b"
 UTF8_BOM = b"\xef\xbb\xbf"
+# Leading bytes of formats that are not CSV text (the data after any gzip layer is checked).
+FORMATS: tuple[tuple[bytes, str], ...] = (
+    (GZIP_MAGIC, "gzip"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"BZh", "bzip2"),  # followed by a block size digit and the block magic, checked below
+    (b"PK\x03\x04", "zip"),
+    (b"PK\x05\x06", "zip"),
+    (b"(\xb5/\xfd", "zstd"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+)
+_BZIP2_BLOCK = b"1AY&SY"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+SNIFF_BYTES = 10
 READ_BLOCK = 4 << 20  # raw bytes per read
 INFLATE_BLOCK = 4 << 20  # at most this many plain bytes per inflate call
 
@@ -72,9 +88,19 @@ def file_blocks(path: Path, size: int = READ_BLOCK) -> Iterator[bytes]:
         yield from read_blocks(fh, size)
 
 
-def _counted(raw: Iterable[bytes], counters: Counters) -> Iterator[bytes]:
+def _counted(
+    name: str, raw: Iterable[bytes], counters: Counters, limit: int | None
+) -> Iterator[bytes]:
+    """The raw blocks, counted; past ``limit`` (MAX_INPUT_BYTES) an ``InputTooLargeError``
+    (for inputs whose size is not known before reading, such as standard input)."""
     for block in raw:
         counters.input_bytes += len(block)
+        if limit is not None and counters.input_bytes > limit:
+            raise errors.InputTooLargeError(
+                name,
+                f"input exceeds the limit of {limit} bytes (MAX_INPUT_BYTES) "
+                f"after {counters.input_bytes} bytes were read",
+            )
         yield block
 
 
@@ -142,7 +168,7 @@ def plain_blocks(
     Raises ``EmptyFileError`` for no bytes at all (or an empty gzip stream),
     ``CorruptGzipError``, and ``InputTooLargeError`` past ``limits.max_data_bytes``.
     """
-    source = _counted(raw, counters)
+    source = _counted(name, raw, counters, limits.max_input_bytes)
     first = b""
     for block in source:
         first += block
@@ -155,12 +181,38 @@ def plain_blocks(
         inner: Iterator[bytes] = _inflate(name, source, first, counters)
     else:
         inner = _chain(first, source)
-    empty = True
-    for block in _guarded(name, inner, counters, limits.max_data_bytes):
-        empty = False
-        yield block
-    if empty:
+    plain = _guarded(name, inner, counters, limits.max_data_bytes)
+    head = b""
+    for block in plain:
+        head += block
+        if len(head) >= SNIFF_BYTES:
+            break
+    if not head:
         raise errors.EmptyFileError(name, "file is empty after gzip decompression")
+    _check_format(name, head, counters.compressed)
+    yield head
+    yield from plain
+
+
+def _check_format(name: str, head: bytes, compressed: bool) -> None:
+    """Name the format of data that is not text: ``UnsupportedFormatError``, or an
+    ``InvalidUtf8Error`` that says UTF-16 for a UTF-16 byte order mark."""
+    for magic, label in FORMATS:
+        if not head.startswith(magic):
+            continue
+        if label == "bzip2" and head[4 : 4 + len(_BZIP2_BLOCK)] != _BZIP2_BLOCK:
+            continue  # text that merely starts with "BZh"
+        where = "the gzip stream holds" if compressed else "the file is"
+        extra = " (compressed twice)" if compressed and label == "gzip" else ""
+        raise errors.UnsupportedFormatError(
+            name,
+            f"{where} {label} data{extra}, not CSV text: decompress or extract it, "
+            "and upload the CSV itself (one layer of gzip is fine)",
+        )
+    if head.startswith(UTF16_BOMS):
+        raise errors.InvalidUtf8Error(
+            name, 0, "a UTF-16 byte order mark: the file is UTF-16, save it as UTF-8"
+        )
 
 
 def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
@@ -169,13 +221,20 @@ def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     yield from rest
 
 
-def parse_header(name: str, text: str, line_index: int) -> Header:
+def parse_header(name: str, text: str, line_index: int, limits: Limits) -> Header:
     """Parse and check the header line; raise the file-level error that applies."""
-    if text.count('"') % 2:
-        raise errors.MalformedHeaderError(
-            name, f"header on line {line_index + 1} has an unterminated quote"
-        )
+    where = f"header on line {line_index + 1}"
+    if "\r" in text:
+        raise errors.MalformedHeaderError(name, f"{where} {_CR_LINE_ENDS}")
+    if quoting.opens(text):
+        raise errors.MalformedHeaderError(name, f"{where} has an unterminated quote")
     names = tuple(next(csv.reader([text])))
+    if len(names) > limits.max_columns:
+        raise errors.TooManyColumnsError(
+            name,
+            f"{where} has {len(names)} columns, more than the limit of {limits.max_columns} "
+            "(MAX_COLUMNS)",
+        )
     normalised = tuple(schema.normalise_column(n) for n in names)
     seen: dict[str, list[str]] = {}
     for original, norm in zip(names, normalised, strict=True):
@@ -188,6 +247,12 @@ def parse_header(name: str, text: str, line_index: int) -> Header:
         raise errors.MissingColumnsError(name, missing, [n.strip() for n in names])
     index = {c: normalised.index(c) for c in schema.REQUIRED_COLUMNS}
     return Header(names, normalised, index, line_index)
+
+
+_CR_LINE_ENDS = (
+    "holds a carriage return (CR) that is not part of a CRLF line end: lines must end "
+    "with LF or CRLF (CR-only line ends, as in classic Mac OS exports, are not supported)"
+)
 
 
 def decode(name: str, raw: bytes, offset: int) -> str:
@@ -222,10 +287,16 @@ def open_stream(
     line_index = 0
     exhausted = False
     while True:
-        newline = buf.find(b"\n", start)
+        # Skip blank lines in bulk: a million of them cost one search, not a million loops.
+        found = _NON_BLANK.search(buf, start)
+        skip_to = buf.rfind(b"\n", start, found.start() if found else len(buf)) + 1
+        if skip_to > start:
+            line_index += buf.count(b"\n", start, skip_to)
+            start = skip_to
+        newline = buf.find(b"\n", start) if found else -1
         if newline < 0 and not exhausted:
-            if len(buf) - start >= limits.max_header_bytes:
-                raise _long_header_line(name, line_index, limits)
+            if len(buf) - start > limits.max_header_bytes:
+                raise _long_header_line(name, buf[start:], line_index, limits)
             block = next(plain, None)
             if block is None:
                 exhausted = True
@@ -234,29 +305,33 @@ def open_stream(
                 buf = buf[start:] + block
                 start = 0
             continue
+        if not found:
+            raise errors.NoHeaderError(name, "no header line (the file holds only blank lines)")
         if newline < 0:
-            if start >= len(buf):
-                raise errors.NoHeaderError(name, "no header line (the file holds only blank lines)")
             newline = len(buf)  # the last line has no line break
-        if newline - start >= limits.max_header_bytes:
-            raise _long_header_line(name, line_index, limits)
+        if newline - start > limits.max_header_bytes:
+            raise _long_header_line(name, buf[start:newline], line_index, limits)
         text = decode(name, buf[start:newline], offset + start)
         end = min(newline + 1, len(buf))
-        if text.strip(WHITESPACE):
-            return Stream(
-                name=name,
-                header=parse_header(name, text.rstrip("\r\n"), line_index),
-                blocks=_chain(buf[end:], plain),
-                first_line=line_index + 2,
-                offset=offset + end,
-                counters=counters,
-            )
-        start = end
-        line_index += 1
+        return Stream(
+            name=name,
+            header=parse_header(name, text.removesuffix("\r"), line_index, limits),
+            blocks=_chain(buf[end:], plain),
+            first_line=line_index + 2,
+            offset=offset + end,
+            counters=counters,
+        )
 
 
-def _long_header_line(name: str, line_index: int, limits: Limits) -> errors.MalformedHeaderError:
-    return errors.MalformedHeaderError(
-        name,
-        f"line {line_index + 1} is longer than {limits.max_header_bytes} bytes: not a CSV header",
+_NON_BLANK = re.compile(b"[^" + re.escape(WHITESPACE.encode()) + b"]")
+
+
+def _long_header_line(
+    name: str, line: bytes, line_index: int, limits: Limits
+) -> errors.MalformedHeaderError:
+    cause = (
+        f"line {line_index + 1} is longer than {limits.max_header_bytes} bytes (MAX_HEADER_BYTES)"
     )
+    if b"\r" in line:
+        cause += f" and {_CR_LINE_ENDS}"
+    return errors.MalformedHeaderError(name, f"{cause}: not a CSV header")

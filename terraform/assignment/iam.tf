@@ -27,6 +27,15 @@ data "aws_iam_policy_document" "handler" {
     resources = [for p in local.output_prefixes : "${local.output_bucket_arn}/${p}*"]
   }
 
+  # rejected_rows.csv is streamed as a multipart upload while the file is read; a file that
+  # then turns out bad aborts it (best effort: the bucket's lifecycle removes what is left).
+  statement {
+    sid       = "AbortReportUploads"
+    effect    = "Allow"
+    actions   = ["s3:AbortMultipartUpload"]
+    resources = ["${local.output_bucket_arn}/reports/*"]
+  }
+
   # Idempotency: ListObjectsV2 with Prefix="manifests/<id>.json" (and "errors/<id>.json") tells
   # whether a redelivered file was already handled. Listing is limited to those prefixes.
   statement {

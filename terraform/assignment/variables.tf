@@ -106,9 +106,9 @@ variable "lambda_timeout_seconds" {
 }
 
 variable "lambda_ephemeral_storage_mb" {
-  description = "Size of the function's /tmp in MB (512-10240). It holds the downloaded input and, for .csv.gz, its decompressed copy."
+  description = "Size of the function's /tmp in MB (512-10240). The function streams its input (ranged GETs) and rejected_rows.csv (a multipart upload), so /tmp holds only the three small reports while they are written: the minimum is plenty."
   type        = number
-  default     = 4096
+  default     = 512
   nullable    = false
 }
 

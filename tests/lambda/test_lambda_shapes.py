@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from conftest import (
     INPUT_BUCKET,
     MESSY_CSV,
     OUTPUT_BUCKET,
     REGION,
+    FakeContext,
     Invoke,
     Stack,
     gzip_bytes,
@@ -24,6 +29,7 @@ from test_lambda_sqs_e2e import inject_503
 
 from shared.aws import lambda_app, processor
 from shared.aws.layout import ObjectRef, error_key, source_id
+from shared.core.limits import Limits
 
 
 def bodies(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -214,13 +220,39 @@ def test_objects_in_the_output_bucket_are_never_processed(stack: Stack, invoke: 
     assert list(stack.outputs()) == ["reports/x/ingest_date=2024-01-01/y.csv"]
 
 
+@contextmanager
+def deny(operation: str, key_part: str, then: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """Make ``operation`` answer 403 for keys containing ``key_part``, as S3 answers a role
+    without s3:ListBucket for a missing key (moto does not enforce IAM); ``then`` runs first."""
+    client = lambda_app.s3_client()
+
+    def refuse(params: dict[str, Any], **_: Any) -> None:
+        if key_part in str(params.get("Key")):
+            then()
+            raise ClientError(
+                {"Error": {"Code": "403", "Message": "Forbidden"}, "ResponseMetadata": {}},
+                operation,
+            )
+
+    event_name = f"before-parameter-build.s3.{operation}"
+    client.meta.events.register(event_name, refuse)
+    try:
+        yield
+    finally:
+        client.meta.events.unregister(event_name, refuse)
+
+
+@pytest.mark.parametrize("status", ["404", "403"])
 def test_a_deleted_object_gets_an_error_record(
-    stack: Stack, invoke: Invoke, sample_bytes: bytes
+    stack: Stack, invoke: Invoke, sample_bytes: bytes, status: str
 ) -> None:
+    """404, or 403 as S3 answers a role without s3:ListBucket on the input bucket (ours):
+    not found either way, an error record, not a retry into the DLQ."""
     ref = stack.upload("gone/orders.csv", sample_bytes)
     messages = stack.receive_all()
     stack.s3.delete_object(Bucket=INPUT_BUCKET, Key=ref.key, VersionId=ref.version_id)
-    assert invoke(sqs_event(messages)) == {"batchItemFailures": []}
+    with deny("HeadObject", "gone/") if status == "403" else nullcontext():
+        assert invoke(sqs_event(messages)) == {"batchItemFailures": []}
     # The object is gone, so its identity is the event's: key and ETag (moto omits versionId),
     # and its record is placed by the event's time (no LastModified is left to read).
     bodies = [json.loads(m["Body"]) for m in messages]
@@ -233,6 +265,64 @@ def test_a_deleted_object_gets_an_error_record(
     record = stack.read_json(expected)
     assert record["error_type"] == "InputNotFoundError"
     assert record["input"]["size"] is None
+
+
+def test_an_object_deleted_while_it_is_read_gets_an_error_record(
+    stack: Stack, invoke: Invoke, sample_bytes: bytes
+) -> None:
+    """HeadObject found it, then a ranged GET is refused because it was deleted meanwhile:
+    a second HeadObject (also 403 now) confirms it is gone."""
+    ref = stack.upload("midway/orders.csv", sample_bytes)
+    messages = stack.receive_all()
+
+    def delete() -> None:
+        stack.s3.delete_object(Bucket=INPUT_BUCKET, Key=ref.key, VersionId=ref.version_id)
+
+    with deny("GetObject", "midway/", then=delete):
+        assert invoke(sqs_event(messages)) == {"batchItemFailures": []}
+    assert [stack.read_json(k)["error_type"] for k in stack.outputs()] == ["InputNotFoundError"]
+
+
+def test_a_get_refused_while_the_object_exists_is_retried(
+    stack: Stack, invoke: Invoke, sample_bytes: bytes
+) -> None:
+    """403 on GET of an object HeadObject still finds (a KMS or policy problem) is no file
+    problem: the message is retried (and ends in the DLQ, with an alarm), no error record."""
+    stack.upload("denied/orders.csv", sample_bytes)
+    messages = stack.receive_all()
+    with deny("GetObject", "denied/"):
+        response = invoke(sqs_event(messages))
+    assert response["batchItemFailures"]
+    assert stack.outputs() == {}
+
+
+@dataclass
+class ShortContext(FakeContext):
+    """A context whose invocation ends in ``remaining_ms``."""
+
+    remaining_ms: int = 1_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+def test_a_file_that_misses_the_deadline_gets_an_error_record_if_it_had_the_invocation(
+    stack: Stack, invoke: Invoke, sample_bytes: bytes
+) -> None:
+    """The deadline (the invocation's end less a 20 s margin) has passed as soon as the work
+    starts: the first object gets a TimeBudgetError record (retrying cannot make it faster);
+    the second, which only started late, is retried in a fresh invocation."""
+    stack.upload("slow/first.csv", sample_bytes)
+    stack.upload("slow/second.csv", sample_bytes)
+    event = direct_event(stack)
+    with pytest.raises(lambda_app.ObjectsFailedError, match=r"second\.csv"):
+        invoke(event, ShortContext(remaining_ms=15_000))
+    assert list(stack.outputs()) == [stack.error_key("slow/first.csv")]
+    record = stack.read_json(stack.error_key("slow/first.csv"))
+    assert record["error_type"] == "TimeBudgetError"
+    # With the time a function has (900 s here), the same objects are processed.
+    invoke(event)
+    assert stack.manifest_key("slow/second.csv") in stack.outputs()
 
 
 def test_unsupported_records_fail_the_invocation(stack: Stack, invoke: Invoke) -> None:
@@ -251,14 +341,14 @@ def test_missing_output_bucket_fails_every_invocation(
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({"OUTPUT_BUCKET": "out"}, processor.Settings("out", processor.DEFAULT_MAX_INPUT_BYTES)),
+        ({"OUTPUT_BUCKET": "out"}, processor.Settings("out", Limits())),
         (
             {"OUTPUT_BUCKET": " out ", "MAX_INPUT_BYTES": "1000"},
-            processor.Settings("out", 1000, max_data_bytes=1000),
+            processor.Settings("out", Limits(max_input_bytes=1000, max_data_bytes=1000)),
         ),
         (
-            {"OUTPUT_BUCKET": "out", "MAX_DATA_BYTES": "5000"},
-            processor.Settings("out", processor.DEFAULT_MAX_INPUT_BYTES, max_data_bytes=5000),
+            {"OUTPUT_BUCKET": "out", "MAX_DATA_BYTES": "5000", "MAX_LINE_BYTES": "4096"},
+            processor.Settings("out", Limits(max_data_bytes=5000, max_line_bytes=4096)),
         ),
     ],
 )
@@ -274,6 +364,8 @@ def test_settings_from_env(env: dict[str, str], expected: processor.Settings) ->
         {"OUTPUT_BUCKET": "o", "MAX_INPUT_BYTES": "1e9"},
         {"OUTPUT_BUCKET": "o", "MAX_INPUT_BYTES": "0"},
         {"OUTPUT_BUCKET": "o", "MAX_DATA_BYTES": "-1"},
+        {"OUTPUT_BUCKET": "o", "MAX_NUMBER_DIGITS": "5000"},
+        {"OUTPUT_BUCKET": "o", "MAX_COLUMNS": "many"},
     ],
 )
 def test_bad_settings_are_configuration_errors(env: dict[str, str]) -> None:
@@ -284,10 +376,21 @@ def test_bad_settings_are_configuration_errors(env: dict[str, str]) -> None:
 def test_work_folders_left_by_a_killed_invocation_are_removed(
     stack: Stack, invoke: Invoke, clean_tmp: Path
 ) -> None:
-    stale = clean_tmp / f"{processor.WORK_DIR_PREFIX}killed"
+    """Only folders whose process is gone: a live one (another invocation sharing /tmp, a
+    parallel test run) keeps its folder."""
+    gone = subprocess.Popen(["true"])  # a process that has ended
+    gone.wait()
+    stale = clean_tmp / f"{processor.WORK_DIR_PREFIX}{gone.pid}-killed"
     (stale / "out").mkdir(parents=True)
-    (stale / "input").write_bytes(b"x" * 1000)
-    unrelated = clean_tmp / "someone-else"
-    unrelated.mkdir()
-    invoke({"Service": "Amazon S3", "Event": "s3:TestEvent"})
-    assert sorted(clean_tmp.iterdir()) == [unrelated]
+    (stale / "out" / "rejected_rows.csv").write_bytes(b"x" * 1000)
+    live = subprocess.Popen(["sleep", "30"])
+    try:
+        busy = clean_tmp / f"{processor.WORK_DIR_PREFIX}{live.pid}-running"
+        busy.mkdir()
+        unrelated = clean_tmp / "someone-else"
+        unrelated.mkdir()
+        invoke({"Service": "Amazon S3", "Event": "s3:TestEvent"})
+        assert sorted(clean_tmp.iterdir()) == sorted([busy, unrelated])
+    finally:
+        live.kill()
+        live.wait()

@@ -17,7 +17,7 @@ import pytest
 from conftest import OUTPUT_BUCKET, ROOT, Invoke, Stack, sqs_event
 from moto.server import ThreadedMotoServer
 
-from shared.aws import lambda_app, layout, ranged
+from shared.aws import lambda_app, layout, ranged, upload
 from shared.core import reports
 from tests.helpers import BRIEF_HEADER, row
 
@@ -84,6 +84,72 @@ def test_ranged_streaming_gives_the_reports_of_run_local(
         assert len(spans) > 10
     # /tmp never held the input: only the outputs being written (a few KB here).
     assert max(used for _, _, used in ranged_gets) < len(plain) // 20
+
+
+def _rejected_file(rows: int, tail: bytes = b"") -> bytes:
+    """``rows`` rejected rows (quantity 0) with a long note, then ``tail``."""
+    note = "n" * 120
+    lines = [BRIEF_HEADER + ",Note"] + [
+        f"{row(order_id=f'O-{i}', quantity='0')},{note}" for i in range(rows)
+    ]
+    return ("\n".join(lines) + "\n").encode() + tail
+
+
+@pytest.fixture
+def part_uploads(
+    work_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[tuple[str, int]]]:
+    """Parts of 5 MiB (S3's minimum); (operation, bytes in /tmp at that moment) of every call
+    of the multipart API."""
+    monkeypatch.setattr(upload, "PART_BYTES", 5 << 20)
+    calls: list[tuple[str, int]] = []
+    client = lambda_app.s3_client()
+    operations = ("CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload")
+    operations += ("AbortMultipartUpload",)
+
+    def record(event_name: str, **_: Any) -> None:
+        calls.append((event_name.rsplit(".", 1)[-1], MEASURE.tree_bytes(work_tmp)))
+
+    for operation in operations:
+        client.meta.events.register(f"before-parameter-build.s3.{operation}", record)
+    yield calls
+    for operation in operations:
+        client.meta.events.unregister(f"before-parameter-build.s3.{operation}", record)
+
+
+def test_rejected_rows_stream_to_s3_in_parts_not_through_tmp(
+    stack: Stack,
+    invoke: Invoke,
+    local_reports: Callable[[bytes], dict[str, bytes]],
+    part_uploads: list[tuple[str, int]],
+) -> None:
+    """rejected_rows.csv grows with the file's rejected rows: it goes up in parts while it is
+    written, so /tmp does not grow with it, and its bytes are run-local's."""
+    data = _rejected_file(60_000)
+    stack.upload("rejects/orders.csv", data)
+    assert invoke(sqs_event(stack.receive_all())) == {"batchItemFailures": []}
+    keys = stack.report_keys("rejects/orders.csv")
+    outputs = stack.outputs()
+    local = local_reports(data)
+    assert {r: outputs[keys[r]] for r in reports.REPORT_NAMES} == local
+    assert len(local[reports.REJECTED_ROWS]) > 10 << 20
+    operations = [op for op, _ in part_uploads]
+    assert operations.count("UploadPart") == len(local[reports.REJECTED_ROWS]) // (5 << 20) + 1
+    assert operations[-1] == "CompleteMultipartUpload"
+    assert max(used for _, used in part_uploads) < 1 << 20
+
+
+def test_a_file_that_fails_after_parts_were_sent_leaves_no_rejected_rows(
+    stack: Stack, invoke: Invoke, part_uploads: list[tuple[str, int]]
+) -> None:
+    """A bad byte at the end: the error record, and the multipart upload aborted."""
+    stack.upload("late/orders.csv", _rejected_file(150_000, tail=b"O-x,\xff\n"))
+    assert invoke(sqs_event(stack.receive_all())) == {"batchItemFailures": []}
+    (key,) = stack.outputs()
+    assert json.loads(stack.outputs()[key])["error_type"] == "InvalidUtf8Error"
+    assert "UploadPart" in [op for op, _ in part_uploads]
+    assert [op for op, _ in part_uploads][-1] == "AbortMultipartUpload"
+    assert not stack.s3.list_multipart_uploads(Bucket=OUTPUT_BUCKET).get("Uploads")
 
 
 def _gzip_bomb(plain_bytes: int) -> bytes:

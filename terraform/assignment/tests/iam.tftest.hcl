@@ -49,6 +49,16 @@ run "handler_policy_is_exactly_the_contract" {
         principals    = 0
       },
       {
+        sid           = "AbortReportUploads"
+        effect        = "Allow"
+        actions       = ["s3:AbortMultipartUpload"]
+        resources     = ["arn:aws:s3:::nmd-assignment-jane-doe-output-111122223333/reports/*"]
+        condition     = {}
+        not_actions   = null
+        not_resources = null
+        principals    = 0
+      },
+      {
         sid           = "ListOutputForIdempotency"
         effect        = "Allow"
         actions       = ["s3:ListBucket"]
@@ -129,12 +139,12 @@ run "kms_grants_only_with_a_customer_key" {
   }
 
   assert {
-    condition     = length(data.aws_iam_policy_document.handler.statement) == 8
+    condition     = length(data.aws_iam_policy_document.handler.statement) == 9
     error_message = "A customer-managed key must add exactly two statements."
   }
 
   assert {
-    condition = jsonencode([for s in slice(data.aws_iam_policy_document.handler.statement, 6, 8) : {
+    condition = jsonencode([for s in slice(data.aws_iam_policy_document.handler.statement, 7, 9) : {
       sid       = s.sid
       effect    = s.effect
       actions   = sort(s.actions)

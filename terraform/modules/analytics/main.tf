@@ -47,6 +47,7 @@ locals {
       { name = "rows_rejected", type = "bigint" },
       { name = "rows_skipped_blank", type = "bigint" },
       { name = "rejects_by_reason", type = "map<string,bigint>" },
+      { name = "rejected_rows_truncated", type = "bigint" },
       { name = "outputs", type = "map<string,string>" },
       { name = "code_version", type = "string" },
       { name = "engine_duration_seconds", type = "double" },

@@ -52,9 +52,9 @@ variable "timeout_seconds" {
 }
 
 variable "ephemeral_storage_mb" {
-  description = "Size of /tmp in MB (512-10240). The handler spools the input object and a decompressed copy of gzip inputs there."
+  description = "Size of /tmp in MB (512-10240). The handler streams its input and its rejected rows; /tmp holds only the three small reports while they are written."
   type        = number
-  default     = 4096
+  default     = 512
   nullable    = false
 
   validation {

@@ -171,6 +171,7 @@ run "csv_and_json_formats" {
       "rows_rejected bigint",
       "rows_skipped_blank bigint",
       "rejects_by_reason map<string,bigint>",
+      "rejected_rows_truncated bigint",
       "outputs map<string,string>",
       "code_version string",
       "engine_duration_seconds double",

@@ -36,7 +36,7 @@ run "container_image_on_arm64" {
   }
 
   assert {
-    condition     = aws_lambda_function.this.memory_size == 3072 && aws_lambda_function.this.timeout == 300 && one(aws_lambda_function.this.ephemeral_storage).size == 4096
+    condition     = aws_lambda_function.this.memory_size == 3072 && aws_lambda_function.this.timeout == 300 && one(aws_lambda_function.this.ephemeral_storage).size == 512
     error_message = "Unexpected default memory, timeout or ephemeral storage."
   }
 
