@@ -115,25 +115,22 @@ def upload_file(
     *,
     callback: Callable[[int], None] | None = None,
 ) -> Uploaded:
-    """Managed (multipart above 16 MiB, 8 threads) upload; returns the stored identity.
+    """Managed upload (the function's ``TRANSFER_CONFIG``); returns the stored identity.
 
     ``callback`` receives byte counts from the transfer threads (rich's
     progress is thread-safe). A marker in the object's metadata tells our
     upload from a concurrent upload of the same key.
     """
-    from boto3.s3.transfer import TransferConfig
+    from shared.aws.upload import TRANSFER_CONFIG
 
     marker = uuid.uuid4().hex
-    config = TransferConfig(
-        multipart_threshold=16 * MiB, multipart_chunksize=16 * MiB, max_concurrency=8
-    )
     s3.upload_file(
         str(path),
         bucket,
         key,
         ExtraArgs={"ContentType": _content_type(key), "Metadata": {UPLOAD_MARKER: marker}},
         Callback=callback,
-        Config=config,
+        Config=TRANSFER_CONFIG,
     )
     stored = identity.head(s3, ObjectRef(bucket, key))
     if stored.metadata.get(UPLOAD_MARKER) != marker:

@@ -32,7 +32,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.config import Config
 
-from shared.aws import events, layout, processor, records, telemetry
+from shared.aws import events, layout, processor, records, telemetry, upload
 from shared.aws.processor import Outcome, Settings, Status
 from shared.aws.telemetry import logger
 
@@ -58,7 +58,7 @@ def s3_client() -> Any:
         retries={"mode": "standard", "max_attempts": 5},
         connect_timeout=5,
         read_timeout=60,
-        max_pool_connections=processor.TRANSFER_CONFIG.max_request_concurrency + 4,
+        max_pool_connections=upload.TRANSFER_CONFIG.max_request_concurrency + 4,
     )
     return boto3.session.Session().client("s3", config=config)
 

@@ -47,7 +47,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from boto3.s3.transfer import TransferConfig, create_transfer_manager
+from boto3.s3.transfer import create_transfer_manager
 from botocore.exceptions import ClientError
 
 from shared.aws import layout, ranged, records, upload
@@ -61,15 +61,6 @@ DEFAULT_MAX_INPUT_BYTES = limits.DEFAULT_MAX_INPUT_BYTES  # the time budget (sha
 WORK_DIR_PREFIX = "orders-s3-"  # orders-s3-<pid>-<random> (``shared.core.scratch``)
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 JSON_CONTENT_TYPE = "application/json"
-
-# Report uploads: 16 MiB parts, 8 threads. The input is read by ``ranged`` with as many
-# parallel GETs, so the client's connection pool (sized from this) serves both.
-TRANSFER_CONFIG = TransferConfig(
-    multipart_threshold=16 << 20,
-    multipart_chunksize=16 << 20,
-    max_concurrency=8,
-    use_threads=True,
-)
 
 
 InputTooLargeError = errors.InputTooLargeError  # above MAX_INPUT_BYTES or MAX_DATA_BYTES
@@ -278,7 +269,7 @@ def _already_done(
 def _upload_reports(
     client: Any, bucket: str, files: Mapping[str, Path], keys: Mapping[str, str]
 ) -> None:
-    with create_transfer_manager(client, TRANSFER_CONFIG) as transfers:
+    with create_transfer_manager(client, upload.TRANSFER_CONFIG) as transfers:
         futures = [
             transfers.upload(
                 str(files[report]),

@@ -15,9 +15,20 @@ import contextlib
 import io
 from typing import Any
 
+from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 PART_BYTES = 8 << 20  # S3: at least 5 MiB but the last; at most 10,000 parts (80 GB here)
+
+# Managed transfers of whole files (the function's reports, ``orders upload``): 16 MiB
+# parts, 8 threads. The function reads its input with as many parallel ranged GETs
+# (``ranged``), so the client's connection pool, sized from this, serves both.
+TRANSFER_CONFIG = TransferConfig(
+    multipart_threshold=16 << 20,
+    multipart_chunksize=16 << 20,
+    max_concurrency=8,
+    use_threads=True,
+)
 
 
 class StreamingUpload(io.RawIOBase):
