@@ -61,6 +61,7 @@ class Limits:
     max_columns: int = 1_024  # header fields; past it TooManyColumnsError
     max_number_digits: int = 38  # digits of one number (DECIMAL(38) in Athena)
     max_rejected_rows: int = 10_000  # rejected rows kept with all their fields
+    max_order_set_bytes: int = 1 * GIB  # the distinct-order sets; past it TooManyOrdersError
     memory_ceiling: int = 3 * GIB  # the child's peak RSS (Lambda's 3,072 MB)
     tmp_ceiling: int = 1 * GIB  # the child's /tmp
 
@@ -74,6 +75,7 @@ class Limits:
             "MAX_COLUMNS": str(self.max_columns),
             "MAX_NUMBER_DIGITS": str(self.max_number_digits),
             "MAX_REJECTED_ROWS": str(self.max_rejected_rows),
+            "MAX_ORDER_SET_BYTES": str(self.max_order_set_bytes),
         }
 
 
@@ -86,6 +88,7 @@ SMALL_LIMITS = Limits(
     max_data_bytes=32 * MIB,
     max_line_bytes=64 * KIB,
     max_rejected_rows=100,
+    max_order_set_bytes=16 * MIB,
     memory_ceiling=384 * MIB,
     tmp_ceiling=16 * MIB,
 )
@@ -1406,16 +1409,37 @@ def gzip_many_empty_members(n: int, limits: Limits) -> Iterator[bytes]:
 def long_unique_order_ids(n: int, limits: Limits) -> Iterator[bytes]:
     """n rows with distinct 1,000-character order ids, gzipped (0.9 GB plain at 800k rows).
 
-    Within every limit, yet the distinct-count sets hold every id: memory grows with the
-    data. Required: reports in bounded memory. Policy (proposed, issue 12): keep the sets
-    compact (e.g. 128-bit hashes of the ids with exact collision handling), or cap the
-    length of a key value with a rejection reason; to be decided with the engine.
+    The distinct-count sets hold every id that does not pack into 64 bits, so their memory
+    grows with the data; ``MAX_ORDER_SET_BYTES`` bounds it. Within it (this case):
+    reports; past it: ``too_many_long_order_ids``.
     """
     yield H + b"\n"
     for start in range(0, n, 2_000):
         stop = min(n, start + 2_000)
         yield "".join(
             valid_row(i, order_id=f"{i:0>1000}") + "\n" for i in range(start, stop)
+        ).encode()
+
+
+@case(
+    file_name="longer_ids.csv.gz",
+    small=40_000,
+    issue=2_400_000,
+    gzip=True,
+    expect=error("TooManyOrdersError", "MAX_ORDER_SET_BYTES"),
+)
+def too_many_long_order_ids(n: int, limits: Limits) -> Iterator[bytes]:
+    """n rows with distinct 500-character ids whose sets pass ``MAX_ORDER_SET_BYTES``
+    (1.2 GB of ids at 2.4M rows).
+
+    Required: ``TooManyOrdersError`` naming the setting, memory within about twice the
+    limit (not an out-of-memory kill of the function, retried into the DLQ).
+    """
+    yield H + b"\n"
+    for start in range(0, n, 2_000):
+        stop = min(n, start + 2_000)
+        yield "".join(
+            valid_row(i, order_id=f"{i:x>499}z") + "\n" for i in range(start, stop)
         ).encode()
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.core import errors, pipeline, reports
+from shared.core import errors, pipeline, reports, source
 from shared.core.limits import Limits
 from tests.helpers import BRIEF_HEADER, row, write_input
 
@@ -151,6 +151,36 @@ def test_truncated_gzip(tmp_path: Path) -> None:
     good = gzip.compress(GOOD.encode() * 50)
     exc = _fails(tmp_path, good[: len(good) // 2], "cut.csv.gz")
     assert isinstance(exc, errors.CorruptGzipError)
+
+
+def test_many_gzip_members_and_padding_are_read_in_linear_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tiny members and zero padding in one big block: every member's data is read, and the
+    bytes handed to zlib stay proportional to the input (zlib copies what follows a member,
+    so feeding it whole blocks made a file of millions of empty members quadratic)."""
+    members = [gzip.compress(b"") for _ in range(20_000)]
+    members.insert(10_000, b"\0" * 1000)  # padding between members
+    data = b"".join(members) + gzip.compress(GOOD.encode())
+    fed: list[int] = []
+    real = source.zlib.decompressobj
+
+    class Counting:
+        def __init__(self, **kwargs: int) -> None:
+            self._inner = real(**kwargs)
+
+        def decompress(self, piece: bytes, limit: int) -> bytes:
+            fed.append(len(piece))
+            return self._inner.decompress(piece, limit)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._inner, name)
+
+    monkeypatch.setattr(source.zlib, "decompressobj", Counting)
+    path = write_input(tmp_path / "members.csv.gz", data)
+    result = pipeline.run_file(path, tmp_path / "out")
+    assert result.summary["rows_valid"] == 1
+    assert sum(fed) < 2 * len(data) + 1024 * len(members)
 
 
 def test_no_header(tmp_path: Path) -> None:

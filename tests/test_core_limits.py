@@ -188,3 +188,47 @@ def test_only_folders_of_processes_that_are_gone_are_removed(tmp_path: Path) -> 
         assert scratch.remove_stale("orders-", tmp_path) == [stale]
         assert mine.is_dir()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])
+
+
+# --- the distinct-order sets: MAX_ORDER_SET_BYTES ---------------------------------------------
+
+
+def _long_ids(n: int) -> bytes:
+    """n rows whose ids do not pack into 64 bits (a letter after the digits), ~200 bytes each."""
+    rows = [row(order_id=f"{'X' * 190}{i}Z") for i in range(n)]
+    return ("\n".join([BRIEF_HEADER, *rows]) + "\n").encode()
+
+
+@pytest.mark.parametrize("chunk_bytes", [64 << 10, 8 << 20])
+def test_distinct_orders_past_max_order_set_bytes_are_a_file_level_error(
+    tmp_path: Path, chunk_bytes: int
+) -> None:
+    from shared.core import pipeline
+
+    data = _long_ids(20_000)  # ~4 MB of distinct ids
+    with pytest.raises(errors.TooManyOrdersError) as caught:
+        pipeline.run_stream(
+            [data],
+            tmp_path / "out",
+            name="ids.csv",
+            limits=Limits(max_order_set_bytes=1 << 20),
+            chunk_bytes=chunk_bytes,
+        )
+    assert "MAX_ORDER_SET_BYTES" in str(caught.value)
+    assert errors.disposition(caught.value) is errors.Disposition.FILE
+    assert not (tmp_path / "out").exists()
+    within = pipeline.run_stream(
+        [data],
+        tmp_path / "ok",
+        name="ids.csv",
+        limits=Limits(max_order_set_bytes=64 << 20),
+        chunk_bytes=chunk_bytes,
+    )
+    assert within.summary["rows_valid"] == 20_000
+    assert within.reports.orders_by_category_and_sub_category[0][2] == 20_000
+
+
+def test_max_order_set_bytes_is_a_setting() -> None:
+    assert Limits.from_env({"MAX_ORDER_SET_BYTES": "12345"}).max_order_set_bytes == 12345
+    with pytest.raises(InvalidSettingError):
+        Limits.from_env({"MAX_ORDER_SET_BYTES": "0"})

@@ -9,7 +9,7 @@ sight). A group's count is the number of orders with its bit set.
 Order ids are stored as exact 64-bit keys where possible, without a
 dictionary and without hashing (so no collision can merge two orders): an id
 is split into a prefix and its trailing ASCII digits; when there are at most
-13 digits and the prefix is one of the first 16,384 prefixes seen, the key is
+13 digits and the prefix (at most 64 bytes) is one of the first 16,384 prefixes seen, the key is
 ``prefix code << 48 | digit count << 44 | value``, which is injective. Other
 ids keep their text as the key. Groups beyond the first 64 of a report fall
 back to exact (group, order id) pairs.
@@ -33,6 +33,7 @@ KINDS = (SUB, SHIP)
 MASK_BITS = 64
 _MAX_DIGITS = 13
 _MAX_PREFIXES = 1 << 14
+_MAX_PREFIX_BYTES = 64  # longer prefixes keep their ids as text: the dictionary stays ~2 MB
 _DIGITS = "0123456789"
 _PARTITIONS = 8  # merges work on 1/8 of the keys at a time
 _MERGE_FLOOR = 4_000_000  # rows held before the first merge (about 60 MB)
@@ -75,7 +76,11 @@ class OrderKeys:
         distinct = prefix.unique(maintain_order=True).to_list()
         with self._lock:
             for p in distinct:
-                if p not in self._prefixes and len(self._prefixes) < _MAX_PREFIXES:
+                if (
+                    p not in self._prefixes
+                    and len(self._prefixes) < _MAX_PREFIXES
+                    and len(p.encode()) <= _MAX_PREFIX_BYTES
+                ):
                     self._prefixes[p] = len(self._prefixes)
             known = {p: self._prefixes[p] for p in distinct if p in self._prefixes}
         code = prefix.replace_strict(
@@ -147,10 +152,18 @@ class _Parts:
             self.parts[int(str(part))].append(rows)
         self.rows += frame.height
         if self.rows > max(_MERGE_FLOOR, 2 * self.merged_rows):
-            for i in range(_PARTITIONS):  # one slice at a time: the extra memory is 1/8
-                if len(self.parts[i]) > 1:
-                    self.parts[i] = [self._merge(self.parts[i])]
-            self.rows = self.merged_rows = sum(p[0].height for p in self.parts if p)
+            self.merge()
+
+    def merge(self) -> None:
+        """Merge every slice (one at a time: the extra memory is 1/8)."""
+        for i in range(_PARTITIONS):
+            if len(self.parts[i]) > 1:
+                self.parts[i] = [self._merge(self.parts[i])]
+        self.rows = self.merged_rows = sum(p[0].height for p in self.parts if p)
+
+    def held_bytes(self) -> int:
+        """Polars' estimate of the memory the rows held take."""
+        return sum(frame.estimated_size() for frames in self.parts for frame in frames)
 
     def widen(self, dtype: pl.DataType) -> None:
         """Store the bitsets in ``dtype`` (enough bits for every group so far)."""
@@ -193,6 +206,16 @@ class OrderSets:
         self._text.add(frame.filter(~packed).select("oid", *masks))
         if pairs is not None:
             self._pairs.add(pairs)
+
+    def held_bytes(self) -> int:
+        """Memory of the sets as held (up to about twice their merged size)."""
+        return sum(p.held_bytes() for p in (self._packed, self._text, self._pairs))
+
+    def merged_bytes(self) -> int:
+        """Merge every part now; the memory of the distinct orders seen so far."""
+        for parts in (self._packed, self._text, self._pairs):
+            parts.merge()
+        return self.held_bytes()
 
     def counts(self) -> dict[str, dict[tuple[str, str], int]]:
         """Distinct orders per group, per report (consumes the sets)."""

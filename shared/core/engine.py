@@ -114,7 +114,8 @@ class ChunkResult:
 class Context:
     """What every chunk of one run shares: the header's layout, the limits, the sets."""
 
-    def __init__(self, header: Header, limits: Limits) -> None:
+    def __init__(self, header: Header, limits: Limits, name: str = "") -> None:
+        self.name = name  # the input, as errors name it
         self.header = header
         self.limits = limits
         self.digits = limits.max_number_digits
@@ -643,6 +644,28 @@ class _Totals:
         self.writer = reports.csv_writer(rejected)
         self.written = 0  # rejected rows so far
         self.truncated = 0
+        self.merge_above = ctx.limits.max_order_set_bytes  # held bytes that force a merge
+
+    def _check_order_sets(self) -> None:
+        """``TooManyOrdersError`` once the merged sets pass ``MAX_ORDER_SET_BYTES``.
+
+        The sets are merged when what they hold passes the limit, and the next forced
+        merge waits until another limit's worth was added: memory stays within about
+        twice the limit, merge work within a constant per byte added, and the verdict
+        depends only on the distinct orders, not on when merges happened.
+        """
+        sets, limit = self.ctx.sets, self.ctx.limits.max_order_set_bytes
+        if sets.held_bytes() <= self.merge_above:
+            return
+        merged = sets.merged_bytes()
+        if merged > limit:
+            raise errors.TooManyOrdersError(
+                self.ctx.name,
+                f"the distinct orders of reports 2 and 3 need {merged} bytes after "
+                f"{self.counts.rows_read} rows, above the limit of {limit} bytes "
+                "(MAX_ORDER_SET_BYTES)",
+            )
+        self.merge_above = merged + limit
 
     def add(self, result: ChunkResult) -> None:
         self.counts.add(result.counts)
@@ -653,6 +676,7 @@ class _Totals:
         if result.orders is not None or result.pairs is not None:
             orders = result.orders if result.orders is not None else _NO_ORDERS
             self.ctx.sets.add(orders, result.pairs)
+            self._check_order_sets()
         keep = self.ctx.limits.max_rejected_rows
         for line, reason, fields in result.rejected:
             self.written += 1
@@ -741,7 +765,7 @@ def analyze(
     """
     started = time.perf_counter()
     limits = limits or Limits()
-    ctx = Context(stream.header, limits)
+    ctx = Context(stream.header, limits, stream.name)
     totals = _Totals(ctx, rejected)
     framer = Framer(
         stream.name,

@@ -173,6 +173,12 @@ class LineTooLongError(InputFileError):
     """A physical line is longer than ``MAX_LINE_BYTES`` (a line is buffered whole)."""
 
 
+class TooManyOrdersError(InputFileError):
+    """The distinct orders of reports 2 and 3 need more memory than ``MAX_ORDER_SET_BYTES``
+    (the one structure that grows with the file: distinct orders, and the length of ids
+    that do not pack into 64 bits)."""
+
+
 def too_large(file: str, size: int, limit: int) -> InputTooLargeError:
     """The ``InputTooLargeError`` of an input whose stored size is known to be ``size``."""
     return InputTooLargeError(

@@ -41,6 +41,11 @@ MAX_LINE_BYTES = 1 << 20
 MAX_RECORD_BYTES = 128 << 10
 MAX_NUMBER_DIGITS = 38  # the precision of Athena's DECIMAL
 MAX_REJECTED_ROWS = 10_000
+# Memory of the distinct-order sets (``distinct``), after merging: about 10 to 24 bytes per
+# order whose id packs into 64 bits, its length plus about 30 bytes otherwise. The sets may
+# hold up to twice this between merges; with the ~420 MiB the function needs besides them,
+# 1 GiB fits the default 3,072 MB function.
+MAX_ORDER_SET_BYTES = 1 << 30
 
 # Ceilings of the settings themselves: a line, a record and the header are buffered whole
 # (memory), and exact arithmetic on numbers of D digits needs about 3 x D digits of
@@ -68,7 +73,8 @@ class Limits:
     fields; ``max_line_bytes``: one physical line (buffered whole); ``max_record_bytes``:
     how far a quoted field may run over line breaks before its first line is cut as a
     malformed record; ``max_number_digits``: digits of one number; ``max_rejected_rows``:
-    rejected rows written with all their fields (later ones are truncated).
+    rejected rows written with all their fields (later ones are truncated);
+    ``max_order_set_bytes``: memory of the distinct-order sets once merged.
     """
 
     max_input_bytes: int | None = DEFAULT_MAX_INPUT_BYTES
@@ -79,6 +85,7 @@ class Limits:
     max_record_bytes: int = MAX_RECORD_BYTES
     max_number_digits: int = MAX_NUMBER_DIGITS
     max_rejected_rows: int = MAX_REJECTED_ROWS
+    max_order_set_bytes: int = MAX_ORDER_SET_BYTES
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Limits:

@@ -116,33 +116,49 @@ def _inflate(name: str, raw: Iterator[bytes], first: bytes, counters: Counters) 
     Several members are read one after the other (as gzip(1) and Python's
     ``gzip`` do); zero bytes after a member are padding, anything else must be
     another member. A stream that ends inside a member is corrupt (truncated).
+
+    The inflater is fed slices of the raw block that start small after each
+    member's start and double while the member goes on (``_FEED_MIN`` to
+    ``_FEED_MAX``): zlib copies the input left after a member (``unused_data``),
+    so feeding it whole blocks would copy a block per member, quadratic in a
+    file of millions of tiny members.
     """
     inflater = zlib.decompressobj(wbits=31)
     in_member = True
-    data = first
+    block, pos, feed = first, 0, _FEED_MIN
     while True:
-        if not data:
-            data = next(raw, b"")
-            if not data:
+        if pos >= len(block):
+            block, pos = next(raw, b""), 0
+            if not block:
                 break
         if not in_member:
-            data = data.lstrip(b"\x00")
-            if not data:
+            padding = _NOT_ZERO.search(block, pos)  # zero padding between members
+            if padding is None:
+                pos = len(block)
                 continue
+            pos = padding.start()
             inflater = zlib.decompressobj(wbits=31)  # zlib checks the next member's header
-            in_member = True
+            in_member, feed = True, _FEED_MIN
+        piece = memoryview(block)[pos : pos + feed]
         try:
-            out = inflater.decompress(data, INFLATE_BLOCK)
+            out = inflater.decompress(piece, INFLATE_BLOCK)
         except zlib.error as exc:
             raise _corrupt(name, counters, exc) from None
+        left = len(inflater.unconsumed_tail)
+        if inflater.eof:
+            left += len(inflater.unused_data)
+            in_member = False
+        pos += len(piece) - left
+        feed = min(feed * 2, _FEED_MAX)
         if out:
             yield out
-        if inflater.eof:
-            data, in_member = inflater.unused_data, False
-        else:
-            data = inflater.unconsumed_tail
     if in_member:
         raise _corrupt(name, counters, "the data ends inside a gzip member: truncated")
+
+
+_FEED_MIN = 512  # raw bytes fed to the inflater at a member's start
+_FEED_MAX = 256 << 10
+_NOT_ZERO = re.compile(rb"[^\x00]")
 
 
 def _guarded(
