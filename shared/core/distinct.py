@@ -163,7 +163,7 @@ class _Parts:
 
     def held_bytes(self) -> int:
         """Polars' estimate of the memory the rows held take."""
-        return sum(frame.estimated_size() for frames in self.parts for frame in frames)
+        return int(sum(frame.estimated_size() for frames in self.parts for frame in frames))
 
     def widen(self, dtype: pl.DataType) -> None:
         """Store the bitsets in ``dtype`` (enough bits for every group so far)."""
