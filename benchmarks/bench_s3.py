@@ -52,6 +52,7 @@ def worker(kind: str, path: Path, endpoint: str) -> None:
     from shared.aws.events import ObjectEvent
     from shared.aws.layout import ObjectRef
     from shared.core import pipeline
+    from shared.core.limits import Limits
 
     key = path.name
     if kind == "engine":
@@ -67,7 +68,8 @@ def worker(kind: str, path: Path, endpoint: str) -> None:
         return
     # A fresh output bucket per run: the manifest of an earlier run would make this a no-op.
     output = f"{OUTPUT}-{os.getpid()}-{time.monotonic_ns()}"
-    settings = processor.Settings(output_bucket=output, max_input_bytes=1 << 40)
+    unlimited = Limits(max_input_bytes=None, max_data_bytes=None)
+    settings = processor.Settings(output_bucket=output, limits=unlimited)
     outcome = processor.process_object(client, ObjectEvent(ObjectRef(BUCKET, key)), settings)
     assert outcome.status is processor.Status.PROCESSED, outcome
 

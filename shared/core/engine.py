@@ -50,10 +50,12 @@ from shared.core.framing import Chunk, Framer
 from shared.core.limits import Limits
 from shared.core.source import Header, Stream
 
-DEFAULT_CHUNK_BYTES = 8 << 20
+# Bytes per chunk: 16 MiB ran the 5M-row benchmark about 12 % faster than 8 MiB (fewer
+# per-chunk steps) for about 190 MiB more peak memory (two workers).
+DEFAULT_CHUNK_BYTES = 16 << 20
 # Lines per chunk: what every line costs in columns (some 300 bytes across the frames of
-# ``analyse``) stays bounded for files of blank or tiny lines; a chunk of 8 MiB of
-# typical rows (~130 bytes) has about 65,000.
+# ``analyse``) stays bounded for files of blank or tiny lines; a chunk of 16 MiB of
+# typical rows (~150 bytes) has about 110,000.
 DEFAULT_CHUNK_LINES = 1 << 18
 DEFAULT_WORKERS = max(2, min(8, os.cpu_count() or 2))  # chunk analysers (Polars frees the GIL)
 _WS = schema.WHITESPACE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import importlib.util
 import json
@@ -18,7 +19,7 @@ from conftest import OUTPUT_BUCKET, ROOT, Invoke, Stack, sqs_event
 from moto.server import ThreadedMotoServer
 
 from shared.aws import lambda_app, layout, ranged, upload
-from shared.core import reports
+from shared.core import pipeline, reports
 from tests.helpers import BRIEF_HEADER, row
 
 PART = 4099  # an odd size: parts end inside lines, UTF-8 sequences and gzip blocks
@@ -140,9 +141,16 @@ def test_rejected_rows_stream_to_s3_in_parts_not_through_tmp(
 
 
 def test_a_file_that_fails_after_parts_were_sent_leaves_no_rejected_rows(
-    stack: Stack, invoke: Invoke, part_uploads: list[tuple[str, int]]
+    stack: Stack,
+    invoke: Invoke,
+    part_uploads: list[tuple[str, int]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A bad byte at the end: the error record, and the multipart upload aborted."""
+    """A bad byte at the end: the error record, and the multipart upload aborted. Chunks of
+    1 MiB make the 37 MB file span more chunks than are in flight (whatever the number of
+    cores), so earlier chunks' rejected rows were sent before the bad one was read."""
+    run_stream = pipeline.run_stream
+    monkeypatch.setattr(pipeline, "run_stream", functools.partial(run_stream, chunk_bytes=1 << 20))
     stack.upload("late/orders.csv", _rejected_file(150_000, tail=b"O-x,\xff\n"))
     assert invoke(sqs_event(stack.receive_all())) == {"batchItemFailures": []}
     (key,) = stack.outputs()
