@@ -27,8 +27,9 @@ def orders_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(*args: str) -> dict[str, object]:
+    command = [sys.executable, *args]
     done = subprocess.run(
-        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+        command, check=False, cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])

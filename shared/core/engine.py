@@ -648,16 +648,17 @@ class _Totals:
         self.truncated = 0
         self.merge_above = ctx.limits.max_order_set_bytes  # held bytes that force a merge
 
-    def _check_order_sets(self) -> None:
+    def _check_order_sets(self, final: bool = False) -> None:
         """``TooManyOrdersError`` once the merged sets pass ``MAX_ORDER_SET_BYTES``.
 
         The sets are merged when what they hold passes the limit, and the next forced
         merge waits until another limit's worth was added: memory stays within about
-        twice the limit, merge work within a constant per byte added, and the verdict
-        depends only on the distinct orders, not on when merges happened.
+        twice the limit and merge work within a constant per byte added. The ``final``
+        check, on the merged sets of the whole file, makes the verdict the same
+        whatever the merges before it found.
         """
         sets, limit = self.ctx.sets, self.ctx.limits.max_order_set_bytes
-        if sets.held_bytes() <= self.merge_above:
+        if not final and sets.held_bytes() <= self.merge_above:
             return
         merged = sets.merged_bytes()
         if merged > limit:
@@ -689,6 +690,7 @@ class _Totals:
             self.writer.writerow((line, reason, *map(reports.cell, kept)))
 
     def reports(self) -> reports.Reports:
+        self._check_order_sets(final=True)
         profit = dict(self.exact)
         for region, units in self.scaled.items():
             amount = money.from_scaled(units, _PROFIT_EXPONENT)
