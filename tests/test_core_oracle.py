@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared.core import pipeline, reports
+from shared.core import engine, pipeline, reports
 from shared.core.limits import Limits
 from tests.oracle import oracle
 
@@ -144,12 +144,23 @@ def test_engine_matches_oracle(run_text, data: bytes) -> None:
 
 
 def _run_chunked(
-    data: bytes, out: Path, chunk_bytes: int, block: int, limits: Limits
+    data: bytes,
+    out: Path,
+    chunk_bytes: int,
+    block: int,
+    limits: Limits,
+    *,
+    chunk_lines: int = engine.DEFAULT_CHUNK_LINES,
 ) -> dict[str, object]:
     """Reports (text), summary counts; the input fed in raw blocks of ``block`` bytes."""
     blocks = [data[i : i + block] for i in range(0, len(data), block)]
     result = pipeline.run_stream(
-        iter(blocks), out, name="in.csv", chunk_bytes=chunk_bytes, limits=limits
+        iter(blocks),
+        out,
+        name="in.csv",
+        chunk_bytes=chunk_bytes,
+        chunk_lines=chunk_lines,
+        limits=limits,
     )
     found: dict[str, object] = {
         name: result.files[name].read_bytes().decode("utf-8") for name in reports.REPORT_NAMES
@@ -168,18 +179,29 @@ def _run_chunked(
     block=st.integers(1, 97),
     compress=st.booleans(),
     max_record=st.sampled_from([128 << 10, 40, 120, 400]),
+    chunk_lines=st.one_of(st.just(engine.DEFAULT_CHUNK_LINES), st.integers(1, 6)),
 )
 def test_tiny_chunks_match_whole_file_and_oracle(
-    tmp_path: Path, *, data: bytes, chunk_bytes: int, block: int, compress: bool, max_record: int
+    tmp_path: Path,
+    *,
+    data: bytes,
+    chunk_bytes: int,
+    block: int,
+    compress: bool,
+    max_record: int,
+    chunk_lines: int,
 ) -> None:
     """Chunk and read boundaries anywhere (inside quoted fields, CRLF pairs, multi-byte
-    characters, the BOM, a gzip stream) change nothing: same bytes as one whole-file chunk,
-    same as the oracle; so does where a record that is too long is cut (MAX_RECORD_BYTES)."""
+    characters, the BOM, a gzip stream), and chunks cut by their line cap, change nothing:
+    same bytes as one whole-file chunk, same as the oracle; so does where a record that is
+    too long is cut (MAX_RECORD_BYTES)."""
     raw = gzip.compress(data, mtime=0) if compress else data
     out = tmp_path / uuid.uuid4().hex
     limits = Limits(max_record_bytes=max_record)
     whole = _run_chunked(raw, out / "whole", 1 << 30, 1 << 30, limits)
-    chunked = _run_chunked(raw, out / "chunked", chunk_bytes, block, limits)
+    chunked = _run_chunked(
+        raw, out / "chunked", chunk_bytes, block, limits, chunk_lines=chunk_lines
+    )
     assert chunked == whole
     expected = oracle(data.decode("utf-8"), max_record_bytes=max_record)
     for name in reports.REPORT_NAMES:

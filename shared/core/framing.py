@@ -60,8 +60,9 @@ class Chunk:
     groups: tuple[Group, ...]  # multi-line records and malformed ones, in line order
 
 
-def read_lines(data: bytes) -> pl.Series:
-    """The physical lines of ``data`` (split at ``\\n``; a ``\\r`` before it is dropped)."""
+def read_lines(data: bytes, limit: int | None = None) -> pl.Series:
+    """The physical lines of ``data`` (split at ``\\n``; a ``\\r`` before it is dropped), at
+    most the first ``limit`` of them."""
     for sep in _SEPARATORS:
         if sep.encode() not in data:
             frame = pl.read_csv(
@@ -70,11 +71,14 @@ def read_lines(data: bytes) -> pl.Series:
                 separator=sep,
                 quote_char=None,
                 schema={"line": pl.String},
+                n_rows=limit,
             )
             return frame.to_series()
     # Every control character occurs in this chunk: split in Python instead.
-    parts = data.split(b"\n")
-    if data.endswith(b"\n"):
+    parts = data.split(b"\n", -1 if limit is None else limit)
+    if limit is not None and len(parts) > limit:
+        parts.pop()  # the rest of the data, after the first ``limit`` lines
+    elif data.endswith(b"\n"):
         parts.pop()
     return pl.Series(
         "line",
@@ -164,6 +168,7 @@ class Framer:
         self.limits = limits
         self.chunk_bytes = max(1, chunk_bytes)
         self.chunk_lines = max(1, chunk_lines)
+        self.dense = False  # the last piece had more lines than the cap (short lines)
 
     def _too_long(self, line: int) -> errors.LineTooLongError:
         limit = self.limits.max_line_bytes
@@ -195,10 +200,22 @@ class Framer:
                     raise self._too_long(self.first_line)
                 pending, need = buf, len(buf) + self.chunk_bytes
                 continue
-            cut = _cap_lines(buf, cut, cap)
-            piece, rest = buf[:cut], buf[cut:]
-            check_utf8(self.name, piece, self.offset)
-            lines = read_lines(piece)
+            if self.dense:  # the last piece passed the line cap: cut first, then read
+                capped = _cap_lines(buf, cut, cap)
+                self.dense = capped < cut
+                cut = capped
+                piece = buf[:cut]
+                check_utf8(self.name, piece, self.offset)
+                lines = read_lines(piece)
+            else:  # read at most cap + 1 lines; count line breaks (holding the GIL) only then
+                piece = buf[:cut]
+                check_utf8(self.name, piece, self.offset)
+                lines = read_lines(piece, cap + 1)
+                # (Not cut when the line past the cap is the data's last, unterminated one.)
+                if len(lines) > cap and (capped := _cap_lines(buf, cut, cap)) < cut:
+                    cut, self.dense = capped, True
+                    piece, lines = buf[:cut], lines.head(cap)
+            rest = buf[cut:]
             too_long = lines.str.len_bytes().fill_null(0) > self.limits.max_line_bytes
             if too_long.any():
                 raise self._too_long(self.first_line + int(too_long.arg_true()[0]))

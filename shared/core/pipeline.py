@@ -78,6 +78,7 @@ def run_stream(
     work_dir: Path | None = None,
     limits: Limits | None = None,
     chunk_bytes: int = engine.DEFAULT_CHUNK_BYTES,
+    chunk_lines: int = engine.DEFAULT_CHUNK_LINES,
     rejected_sink: io.RawIOBase | None = None,
     deadline: float | None = None,
 ) -> Result:
@@ -106,7 +107,12 @@ def run_stream(
             with _rejected_rows(staged, rejected_sink) as rejected:
                 rejected.write(_rejected_header(stream.header.names).decode("utf-8"))
                 result, summary = engine.analyze(
-                    stream, rejected, limits=limits, chunk_bytes=chunk_bytes, deadline=deadline
+                    stream,
+                    rejected,
+                    limits=limits,
+                    chunk_bytes=chunk_bytes,
+                    chunk_lines=chunk_lines,
+                    deadline=deadline,
                 )
             for report in reports.ANALYTICS_REPORTS:
                 data = reports.to_csv(reports.COLUMNS[report], result.csv_rows(report))
