@@ -122,6 +122,7 @@ class _Parts:
         self.parts: list[list[pl.DataFrame]] = [[] for _ in range(_PARTITIONS)]
         self.rows = 0
         self.merged_rows = 0
+        self.bytes = 0  # Polars' estimate of the memory the frames held take
 
     def _merge(self, frames: list[pl.DataFrame]) -> pl.DataFrame:
         frame = pl.concat(frames, how="vertical_relaxed") if len(frames) > 1 else frames[0]
@@ -153,6 +154,7 @@ class _Parts:
             .items()
         ):
             self.parts[int(str(part))].append(rows)
+            self.bytes += int(rows.estimated_size())
         self.rows += frame.height
         if self.rows > max(_MERGE_FLOOR, 2 * self.merged_rows):
             self.merge()
@@ -163,15 +165,16 @@ class _Parts:
             if len(self.parts[i]) > 1:
                 self.parts[i] = [self._merge(self.parts[i])]
         self.rows = self.merged_rows = sum(p[0].height for p in self.parts if p)
+        self._measure()
 
-    def held_bytes(self) -> int:
-        """Polars' estimate of the memory the rows held take."""
-        return int(sum(frame.estimated_size() for frames in self.parts for frame in frames))
+    def _measure(self) -> None:
+        self.bytes = int(sum(f.estimated_size() for frames in self.parts for f in frames))
 
     def widen(self, dtypes: dict[str, pl.DataType]) -> None:
         """Store each bitset column in its dtype (enough bits for every group so far)."""
         casts = [pl.col(column).cast(dtype) for column, dtype in dtypes.items()]
         self.parts = [[f.with_columns(casts) for f in p] for p in self.parts]
+        self._measure()
 
     def drain(self) -> Iterator[pl.DataFrame]:
         """The merged rows, one slice at a time; the parts are released as they go."""
@@ -181,6 +184,7 @@ class _Parts:
                 yield frames[0]
             elif frames:
                 yield self._merge(frames)
+        self.bytes = 0
 
 
 class OrderSets:
@@ -215,7 +219,7 @@ class OrderSets:
 
     def held_bytes(self) -> int:
         """Memory of the sets as held (up to about twice their merged size)."""
-        return sum(p.held_bytes() for p in (self._packed, self._text, self._pairs))
+        return sum(p.bytes for p in (self._packed, self._text, self._pairs))
 
     def merged_bytes(self) -> int:
         """Merge every part now; the memory of the distinct orders seen so far."""

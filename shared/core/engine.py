@@ -116,7 +116,7 @@ class ChunkResult:
 class Context:
     """What every chunk of one run shares: the header's layout, the limits, the sets."""
 
-    def __init__(self, header: Header, limits: Limits, name: str = "") -> None:
+    def __init__(self, header: Header, limits: Limits, name: str) -> None:
         self.name = name  # the input, as errors name it
         self.header = header
         self.limits = limits
